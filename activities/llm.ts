@@ -1,0 +1,151 @@
+// One LLM turn of the implementer: load the conversation, call the model with the tools, store
+// the answer. The response is recorded under its run, turn and request before returning, so a
+// retried activity (after a worker crash, say) replays it instead of paying for it again.
+import OpenAI from 'openai';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { loadConversation, promptTokensUpperBound, saveConversation } from '../agent/conversation';
+import { toolDefinitions } from '../agent/tools';
+import type { TokenUsage } from '../domain/pricing';
+import type { ActivityDeps } from './deps';
+import { finalFailure, retryableFailure } from './errors';
+
+export type AppendedMessage = { role: 'tool'; toolCallId: string; contentDigest: string } | { role: 'user'; contentDigest: string };
+
+export interface LlmTurnInput {
+  runId: string;
+  iteration: number;
+  turn: number;
+  model: string;
+  conversationDigest: string;
+  append: AppendedMessage[];
+  /** Clamped by the budget guard to what the reservation can pay for. */
+  maxOutputTokens: number;
+  /** The input bound the reservation was made for; a request over it is refused, never sent. */
+  inputTokensUpperBound: number;
+}
+
+export interface LlmTurnResult {
+  conversationDigest: string;
+  conversationBytes: number;
+  toolCalls: Array<{ id: string; name: string }>;
+  finishReason: string;
+  usage: TokenUsage;
+  requestId?: string;
+  /** True when the answer came from the turn record, not from a new (paid) call. */
+  replayed: boolean;
+}
+
+export interface LlmClientConfig {
+  baseURL?: string;
+  apiKey?: string;
+}
+
+const REQUEST_TIMEOUT_MS = 10 * 60 * 1000;
+
+export function llmActivities(deps: ActivityDeps, config: LlmClientConfig = {}) {
+  let client: OpenAI | undefined;
+  const openai = (): OpenAI => {
+    // Retries belong to Temporal (visible in history, honouring retry-after), not to the SDK.
+    client ??= new OpenAI({
+      baseURL: config.baseURL ?? process.env.OPENAI_BASE_URL,
+      apiKey: config.apiKey ?? process.env.OPENAI_API_KEY ?? 'missing-key',
+      maxRetries: 0,
+      timeout: REQUEST_TIMEOUT_MS,
+    });
+    return client;
+  };
+
+  return {
+    async llmTurn(input: LlmTurnInput): Promise<LlmTurnResult> {
+      const recordKey = `turns/${input.runId}/${input.iteration}-${input.turn}-${input.conversationDigest.slice(0, 16)}`;
+      const recorded = deps.store.getRecord<LlmTurnResult>(recordKey);
+      if (recorded) return { ...recorded, replayed: true };
+
+      const { messages } = loadConversation(deps.store, input.conversationDigest);
+      for (const m of input.append) {
+        const content = deps.store.getText(m.contentDigest);
+        messages.push(m.role === 'tool' ? { role: 'tool', tool_call_id: m.toolCallId, content } : { role: 'user', content });
+      }
+      const bound = promptTokensUpperBound(messages);
+      if (bound > input.inputTokensUpperBound) {
+        throw finalFailure(`prompt bound ${bound} exceeds the reserved ${input.inputTokensUpperBound} tokens`, 'ReservationTooSmall');
+      }
+
+      const completion = await callModel(openai(), input, messages);
+      const choice = completion.data.choices[0];
+      if (!choice) throw retryableFailure('the model returned no choices', 'EmptyCompletion');
+      const toolCalls = (choice.message.tool_calls ?? []).filter((c) => c.type === 'function');
+      const assistant: ChatCompletionMessageParam = {
+        role: 'assistant',
+        content: choice.message.content ?? null,
+        ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+      };
+      const saved = saveConversation(deps.store, [...messages, assistant]);
+      const usage = completion.data.usage;
+      const result: LlmTurnResult = {
+        ...saved,
+        toolCalls: toolCalls.map((c) => ({ id: c.id, name: c.function.name })),
+        finishReason: choice.finish_reason,
+        usage: {
+          inputTokens: usage?.prompt_tokens ?? 0,
+          cachedInputTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+          outputTokens: usage?.completion_tokens ?? 0,
+        },
+        requestId: completion.request_id ?? undefined,
+        replayed: false,
+      };
+      if (!usage) {
+        // Without usage we cannot settle honestly: charge the whole reservation's worth.
+        result.usage = { inputTokens: input.inputTokensUpperBound, cachedInputTokens: 0, outputTokens: input.maxOutputTokens };
+      }
+      deps.store.putRecord(recordKey, result);
+      deps.logger.info({ runId: input.runId, iteration: input.iteration, turn: input.turn, usage: result.usage }, 'llm turn');
+      return result;
+    },
+  };
+}
+
+async function callModel(client: OpenAI, input: LlmTurnInput, messages: ChatCompletionMessageParam[]) {
+  try {
+    return await client.chat.completions
+      .create({
+        model: input.model,
+        messages,
+        tools: toolDefinitions(),
+        tool_choice: 'auto',
+        max_completion_tokens: input.maxOutputTokens,
+      })
+      .withResponse();
+  } catch (err) {
+    throw classifyModelError(err, input.model, client.baseURL);
+  }
+}
+
+/** Maps the SDK's errors to final or retryable failures, each with one line saying what to do. */
+export function classifyModelError(err: unknown, model: string, baseURL: string): Error {
+  if (err instanceof OpenAI.AuthenticationError) {
+    return finalFailure(`the model endpoint ${baseURL} refused the API key (401): set OPENAI_API_KEY to a valid key`, 'InvalidApiKey');
+  }
+  if (err instanceof OpenAI.PermissionDeniedError) {
+    return finalFailure(`the API key may not use model "${model}" (403): use a key with access or another model`, 'PermissionDenied');
+  }
+  if (err instanceof OpenAI.NotFoundError) {
+    return finalFailure(`model "${model}" is not served at ${baseURL} (404): pass --model with a model the endpoint serves`, 'UnknownModel');
+  }
+  if (err instanceof OpenAI.RateLimitError) {
+    return retryableFailure(`rate limited by ${baseURL} (429)`, 'RateLimited', retryAfterMs(err.headers));
+  }
+  if (err instanceof OpenAI.BadRequestError || err instanceof OpenAI.UnprocessableEntityError) {
+    return finalFailure(`the model endpoint rejected the request (${err.status}): ${err.message}`, 'BadRequest');
+  }
+  if (err instanceof OpenAI.APIError) return retryableFailure(`model endpoint error: ${err.message}`, 'ModelServerError');
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function retryAfterMs(headers: Headers | undefined): number | undefined {
+  const ms = headers?.get('retry-after-ms');
+  if (ms && Number.isFinite(Number(ms))) return Number(ms);
+  const seconds = headers?.get('retry-after');
+  if (seconds && Number.isFinite(Number(seconds))) return Number(seconds) * 1000;
+  return undefined;
+}

@@ -1,0 +1,98 @@
+// Holdout validation: every scenario, every trial, each in a fresh validation sandbox holding a
+// copy of the candidate as its working directory and the holdout read-only at $HOLDOUT_DIR.
+// Runs only on the validation task queue: the one worker allowed to read the holdout.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { holdoutSchema, type Scenario } from '../domain/holdoutSchema';
+import { countObservations } from '../domain/observations';
+import { describeZodError } from '../domain/zodErrors';
+import { ContentStore } from '../runtime/contentStore';
+import { BubblewrapSandbox } from '../sandbox/bubblewrap';
+import { materializeWorkspace } from '../sandbox/snapshot';
+import type { ScenarioVerdict } from '../workflows/feedback';
+import type { ActivityDeps } from './deps';
+import { finalFailure } from './errors';
+
+export const HOLDOUT_MOUNT = '/holdout';
+
+export interface ValidateInput {
+  runId: string;
+  iteration: number;
+  candidateDigest: string;
+  holdoutDir: string;
+}
+
+export interface ValidationReport {
+  scenarios: ScenarioVerdict[];
+  /** Digest (in the holdout store, never the implementer's) of the scenarios' full output. */
+  outputDigest: string;
+}
+
+export class HoldoutError extends Error {
+  override name = 'HoldoutError';
+}
+
+export function loadHoldout(holdoutDir: string): Scenario[] {
+  const file = path.join(holdoutDir, 'scenarios.yaml');
+  if (!fs.existsSync(file)) {
+    throw new HoldoutError(`${file} not found: a holdout folder needs a scenarios.yaml listing its scenarios`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new HoldoutError(`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const parsed = holdoutSchema.safeParse(raw);
+  if (!parsed.success) throw new HoldoutError(describeZodError(file, parsed.error));
+  return parsed.data;
+}
+
+export function validationActivities(deps: ActivityDeps) {
+  const holdoutStore = new ContentStore(deps.paths.holdoutStore);
+  return {
+    async validateCandidate(input: ValidateInput): Promise<ValidationReport> {
+      let scenarios: Scenario[];
+      try {
+        scenarios = loadHoldout(input.holdoutDir);
+      } catch (err) {
+        if (err instanceof HoldoutError) throw finalFailure(err.message, 'BadHoldout');
+        throw err;
+      }
+      const verdicts: ScenarioVerdict[] = [];
+      const log: Array<{ scenario: string; trial: number; exitCode: number | null; output: string }> = [];
+      for (const scenario of scenarios) {
+        let passed = 0;
+        let total = 0;
+        for (let trial = 1; trial <= scenario.trials; trial++) {
+          const r = await runTrial(deps, input, scenario);
+          const count = countObservations(r.stdout, r.exitCode);
+          passed += count.passed;
+          total += count.total;
+          log.push({ scenario: scenario.id, trial, exitCode: r.exitCode, output: r.output });
+        }
+        verdicts.push({ id: scenario.id, weight: scenario.weight, passed, total, feedback: scenario.feedback });
+        deps.logger.info({ runId: input.runId, iteration: input.iteration, scenario: scenario.id, passed, total }, 'scenario');
+      }
+      return { scenarios: verdicts, outputDigest: holdoutStore.putJson(log) };
+    },
+  };
+}
+
+async function runTrial(deps: ActivityDeps, input: ValidateInput, scenario: Scenario) {
+  // Each trial gets a fresh copy: one trial's leftovers must not help or hurt the next.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'factory-validation-'));
+  try {
+    materializeWorkspace(deps.store, input.candidateDigest, dir);
+    const sandbox = new BubblewrapSandbox({
+      id: `${input.runId}-validation`,
+      workspaceDir: dir,
+      mounts: [{ hostPath: path.resolve(input.holdoutDir), sandboxPath: HOLDOUT_MOUNT, readOnly: true }],
+    });
+    return await sandbox.run(scenario.run, { timeoutMs: scenario.timeoutSeconds * 1000, env: { HOLDOUT_DIR: HOLDOUT_MOUNT } });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,74 @@
+// The shapes that cross the workflow boundary: a run's input, its status and its result.
+// Only digests and small figures travel here; conversations and workspaces stay in the store.
+import type { ModelPrice } from './pricing';
+
+export const TASK_QUEUES = {
+  /** Workflows and the implementer's activities (LLM turns, its sandbox, the content store). */
+  implementer: 'factory',
+  /** Holdout validation: served only by a worker that may read the holdout. */
+  validation: 'factory-validation',
+} as const;
+
+export interface RunSettings {
+  name: string;
+  testCommand: string;
+  model: string;
+  budgetUsd: number;
+  threshold: number;
+  maxIterations: number;
+  maxTurnsPerIteration: number;
+  maxOutputTokens: number;
+  testTimeoutSeconds: number;
+  prices: Record<string, ModelPrice>;
+}
+
+export interface FactoryRunInput {
+  specDir: string;
+  holdoutDir: string;
+  settings: RunSettings;
+}
+
+export type RunPhase = 'starting' | 'implement' | 'self-test' | 'validate' | 'decide' | 'done';
+export type RunOutcome = 'converged' | 'budget_exhausted' | 'max_iterations' | 'cancelled' | 'failed';
+
+export interface SatisfactionFigure {
+  estimate: number;
+  lower: number;
+  upper: number;
+}
+
+export interface IterationRecord {
+  iteration: number;
+  satisfaction: SatisfactionFigure;
+  observations: number;
+  candidateDigest: string;
+  selfTestPassed: boolean;
+  spentUsd: number;
+  /** Scenario ids with their pass counts: for the user's report, never for the implementer. */
+  scenarios: Array<{ id: string; passed: number; total: number }>;
+}
+
+export interface BestCandidate {
+  iteration: number;
+  candidateDigest: string;
+  satisfaction: SatisfactionFigure;
+}
+
+export interface RunStatus {
+  runId: string;
+  name: string;
+  phase: RunPhase;
+  iteration: number;
+  model: string;
+  spentUsd: number;
+  capUsd: number;
+  threshold: number;
+  history: IterationRecord[];
+  best?: BestCandidate;
+  outcome?: RunOutcome;
+  reason?: string;
+}
+
+export interface FactoryRunResult extends RunStatus {
+  outcome: RunOutcome;
+}

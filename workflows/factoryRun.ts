@@ -1,0 +1,237 @@
+// The factory run: one workflow per run, modelling the convergence loop as durable steps.
+// Each iteration: implement (LLM turns and tool calls), self-test, validate against the holdout,
+// decide. The budget guard stands in front of every call that costs money.
+import {
+  ApplicationFailure,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ImplementerActivities, ValidationActivities } from '../activities';
+import type { AppendedMessage } from '../activities/llm';
+import { BudgetLedger } from '../domain/budget';
+import { priceFor, type ModelPrice } from '../domain/pricing';
+import { APPENDED_MESSAGE_OVERHEAD_BYTES } from '../domain/promptBounds';
+import {
+  TASK_QUEUES,
+  type FactoryRunInput,
+  type FactoryRunResult,
+  type RunOutcome,
+  type RunStatus,
+} from '../domain/run';
+import { satisfaction } from '../domain/satisfaction';
+import { decide, pickBest } from './decide';
+import { feedbackForImplementer, type ImplementerFeedback } from './feedback';
+
+export const statusQuery = defineQuery<RunStatus>('status');
+export const cancelSignal = defineSignal<[reason?: string]>('cancel');
+export const setBudgetUpdate = defineUpdate<RunStatus, [capUsd: number]>('setBudget');
+
+const implementer = proxyActivities<ImplementerActivities>({
+  taskQueue: TASK_QUEUES.implementer,
+  startToCloseTimeout: '20 minutes',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
+// LLM turns: 429s wait for the provider's retry-after; a bad key or unknown model fails at once.
+const llm = proxyActivities<Pick<ImplementerActivities, 'llmTurn'>>({
+  taskQueue: TASK_QUEUES.implementer,
+  startToCloseTimeout: '12 minutes',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10 },
+});
+
+const validation = proxyActivities<ValidationActivities>({
+  taskQueue: TASK_QUEUES.validation,
+  startToCloseTimeout: '2 hours',
+  retry: { initialInterval: '5s', maximumAttempts: 3 },
+});
+
+/** Below this many affordable output tokens a turn cannot do useful work. */
+const MIN_USEFUL_OUTPUT_TOKENS = 256;
+/** Times a failing self-test is handed back to the agent within one iteration. */
+const MAX_SELF_TEST_ROUNDS = 2;
+
+type ImplementEnding = 'finished' | 'out_of_turns' | 'budget_exhausted' | 'cancelled';
+
+export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResult> {
+  const runId = workflowInfo().workflowId;
+  const s = input.settings;
+  const ledger = new BudgetLedger({ capUsd: s.budgetUsd });
+  let cancelRequested = false;
+  const status: RunStatus = {
+    runId,
+    name: s.name,
+    phase: 'starting',
+    iteration: 0,
+    model: s.model,
+    spentUsd: 0,
+    capUsd: s.budgetUsd,
+    threshold: s.threshold,
+    history: [],
+  };
+  const syncLedger = (): void => {
+    status.spentUsd = ledger.spentUsd;
+    status.capUsd = ledger.capUsd;
+  };
+
+  setHandler(statusQuery, () => status);
+  setHandler(cancelSignal, (reason) => {
+    cancelRequested = true;
+    status.reason ??= reason ? `cancelled: ${reason}` : 'cancelled by the user';
+  });
+  setHandler(
+    setBudgetUpdate,
+    (capUsd) => {
+      ledger.setCap(capUsd);
+      syncLedger();
+      return status;
+    },
+    {
+      validator: (capUsd) => {
+        if (!(capUsd > 0)) throw new Error('the budget must be a positive number of USD');
+        if (capUsd < ledger.spentUsd) throw new Error(`the budget cannot go below the ${ledger.spentUsd.toFixed(4)} USD already spent`);
+      },
+    },
+  );
+
+  const finish = (outcome: RunOutcome, reason?: string): FactoryRunResult => {
+    status.phase = 'done';
+    status.outcome = outcome;
+    if (reason) status.reason = reason;
+    syncLedger();
+    return { ...status, outcome };
+  };
+
+  let price: ModelPrice;
+  try {
+    price = priceFor(s.model, s.prices);
+  } catch (err) {
+    return finish('failed', (err as Error).message);
+  }
+
+  /** The agent loop of one iteration: every LLM turn and every tool call is its own activity. */
+  async function implement(iteration: number, specDigest: string, feedback?: ImplementerFeedback): Promise<ImplementEnding> {
+    status.phase = 'implement';
+    let conversation = await implementer.startConversation({ runId, iteration, specDigest, feedback });
+    let pending: AppendedMessage[] = [];
+    let pendingBytes = 0;
+    let selfTestRounds = 0;
+    for (let turn = 1; turn <= s.maxTurnsPerIteration; turn++) {
+      if (cancelRequested) return 'cancelled';
+      const inputTokensUpperBound = conversation.conversationBytes + pendingBytes;
+      const reservationId = `${iteration}/${turn}`;
+      const reserved = ledger.reserve({
+        id: reservationId,
+        price,
+        inputTokensUpperBound,
+        requestedOutputTokens: s.maxOutputTokens,
+        minUsefulOutputTokens: Math.min(MIN_USEFUL_OUTPUT_TOKENS, s.maxOutputTokens),
+      });
+      if (!reserved.ok) {
+        status.reason = reserved.reason;
+        return 'budget_exhausted';
+      }
+      let answer;
+      try {
+        answer = await llm.llmTurn({
+          runId,
+          iteration,
+          turn,
+          model: s.model,
+          conversationDigest: conversation.conversationDigest,
+          append: pending,
+          maxOutputTokens: reserved.reservation.maxOutputTokens,
+          inputTokensUpperBound,
+        });
+      } catch (err) {
+        ledger.release(reservationId);
+        throw err;
+      }
+      ledger.settle(reservationId, price, answer.usage);
+      syncLedger();
+      conversation = answer;
+      pending = [];
+      pendingBytes = 0;
+
+      let finished = answer.toolCalls.length === 0 && answer.finishReason !== 'length';
+      for (const call of answer.toolCalls) {
+        const result = await implementer.runTool({ runId, conversationDigest: conversation.conversationDigest, toolCallId: call.id });
+        pending.push({ role: 'tool', toolCallId: call.id, contentDigest: result.contentDigest });
+        pendingBytes += result.contentBytes + APPENDED_MESSAGE_OVERHEAD_BYTES;
+        if (result.finishedSummary !== undefined) finished = true;
+      }
+      if (!finished) continue;
+
+      status.phase = 'self-test';
+      const selfTest = await implementer.runSelfTest({ runId, testCommand: s.testCommand, timeoutSeconds: s.testTimeoutSeconds });
+      lastSelfTestPassed = selfTest.passed;
+      if (selfTest.passed || selfTestRounds >= MAX_SELF_TEST_ROUNDS) return 'finished';
+      selfTestRounds += 1;
+      pending.push({ role: 'user', contentDigest: selfTest.reportDigest });
+      pendingBytes += selfTest.reportBytes + APPENDED_MESSAGE_OVERHEAD_BYTES;
+      status.phase = 'implement';
+    }
+    return 'out_of_turns';
+  }
+
+  let lastSelfTestPassed = false;
+  try {
+    const { specDigest } = await implementer.snapshotSpec({ specDir: input.specDir, name: s.name, testCommand: s.testCommand });
+    let feedback: ImplementerFeedback | undefined;
+    for (let iteration = 1; ; iteration++) {
+      status.iteration = iteration;
+      lastSelfTestPassed = false;
+      const ending = await implement(iteration, specDigest, feedback);
+      if (ending === 'cancelled') return finish('cancelled');
+      if (ending === 'out_of_turns') {
+        status.phase = 'self-test';
+        const selfTest = await implementer.runSelfTest({ runId, testCommand: s.testCommand, timeoutSeconds: s.testTimeoutSeconds });
+        lastSelfTestPassed = selfTest.passed;
+      }
+
+      // Validation costs no tokens, so even a run out of budget gets its last work judged.
+      status.phase = 'validate';
+      const { candidateDigest } = await implementer.snapshotCandidate({ runId });
+      const report = await validation.validateCandidate({ runId, iteration, candidateDigest, holdoutDir: input.holdoutDir });
+      const sat = satisfaction(report.scenarios.map((v) => ({ scenarioId: v.id, weight: v.weight, passed: v.passed, total: v.total })));
+      const figure = { estimate: sat.estimate, lower: sat.lower, upper: sat.upper };
+      status.history.push({
+        iteration,
+        satisfaction: figure,
+        observations: sat.observations,
+        candidateDigest,
+        selfTestPassed: lastSelfTestPassed,
+        spentUsd: ledger.spentUsd,
+        scenarios: report.scenarios.map((v) => ({ id: v.id, passed: v.passed, total: v.total })),
+      });
+      status.best = pickBest(status.best, { iteration, candidateDigest, satisfaction: figure });
+
+      status.phase = 'decide';
+      const decision = decide({
+        satisfaction: figure,
+        threshold: s.threshold,
+        iteration,
+        maxIterations: s.maxIterations,
+        budgetExhausted: ending === 'budget_exhausted',
+        cancelled: cancelRequested,
+      });
+      if (decision.kind === 'stop') return finish(decision.outcome);
+      feedback = feedbackForImplementer(iteration, figure, report.scenarios);
+    }
+  } catch (err) {
+    if (isCancellation(err)) return finish('cancelled', 'cancelled through Temporal');
+    return finish('failed', failureReason(err));
+  }
+}
+
+function failureReason(err: unknown): string {
+  let e: unknown = err;
+  // An activity's failure arrives wrapped: the innermost cause says what really went wrong.
+  while (e instanceof Error && 'cause' in e && e.cause instanceof Error) e = e.cause;
+  if (e instanceof ApplicationFailure || e instanceof Error) return e.message;
+  return String(err);
+}
