@@ -16,6 +16,8 @@ export interface LlmTurnInput {
   iteration: number;
   turn: number;
   model: string;
+  /** The run's endpoint; the worker's configuration when unset. */
+  baseURL?: string;
   conversationDigest: string;
   append: AppendedMessage[];
   /** Clamped by the budget guard to what the reservation can pay for. */
@@ -43,15 +45,20 @@ export interface LlmClientConfig {
 const REQUEST_TIMEOUT_MS = 10 * 60 * 1000;
 
 export function llmActivities(deps: ActivityDeps, config: LlmClientConfig = {}) {
-  let client: OpenAI | undefined;
-  const openai = (): OpenAI => {
-    // Retries belong to Temporal (visible in history, honouring retry-after), not to the SDK.
-    client ??= new OpenAI({
-      baseURL: config.baseURL ?? process.env.OPENAI_BASE_URL,
-      apiKey: config.apiKey ?? process.env.OPENAI_API_KEY ?? 'missing-key',
-      maxRetries: 0,
-      timeout: REQUEST_TIMEOUT_MS,
-    });
+  const clients = new Map<string, OpenAI>();
+  const openai = (runBaseURL: string | undefined): OpenAI => {
+    const baseURL = runBaseURL ?? config.baseURL ?? process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1';
+    let client = clients.get(baseURL);
+    if (!client) {
+      // Retries belong to Temporal (visible in history, honouring retry-after), not to the SDK.
+      client = new OpenAI({
+        baseURL,
+        apiKey: config.apiKey ?? process.env.OPENAI_API_KEY ?? 'no-key-configured',
+        maxRetries: 0,
+        timeout: REQUEST_TIMEOUT_MS,
+      });
+      clients.set(baseURL, client);
+    }
     return client;
   };
 
@@ -71,7 +78,7 @@ export function llmActivities(deps: ActivityDeps, config: LlmClientConfig = {}) 
         throw finalFailure(`prompt bound ${bound} exceeds the reserved ${input.inputTokensUpperBound} tokens`, 'ReservationTooSmall');
       }
 
-      const completion = await callModel(openai(), input, messages);
+      const completion = await callModel(openai(input.baseURL), input, messages);
       const choice = completion.data.choices[0];
       if (!choice) throw retryableFailure('the model returned no choices', 'EmptyCompletion');
       const toolCalls = (choice.message.tool_calls ?? []).filter((c) => c.type === 'function');

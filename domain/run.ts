@@ -20,6 +20,8 @@ export interface RunSettings {
   maxOutputTokens: number;
   testTimeoutSeconds: number;
   prices: Record<string, ModelPrice>;
+  /** The OpenAI-compatible endpoint of this run; unset means the worker's OPENAI_BASE_URL (or OpenAI). */
+  llmBaseUrl?: string;
 }
 
 export interface FactoryRunInput {

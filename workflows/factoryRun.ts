@@ -142,6 +142,7 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
           iteration,
           turn,
           model: s.model,
+          baseURL: s.llmBaseUrl,
           conversationDigest: conversation.conversationDigest,
           append: pending,
           maxOutputTokens: reserved.reservation.maxOutputTokens,

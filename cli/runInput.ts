@@ -1,0 +1,86 @@
+// Reads and checks a spec folder, a holdout folder and the command-line overrides into the input
+// of a factory run. Every problem is one line that names the file or flag and the fix, and is
+// found before anything starts, so bad input loses nothing.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { loadHoldout, HoldoutError } from '../activities/validation';
+import { priceFor, UnknownModelPriceError } from '../domain/pricing';
+import type { FactoryRunInput, RunSettings } from '../domain/run';
+import { factoryConfigSchema, RUN_DEFAULTS } from '../domain/specConfig';
+import { describeZodError } from '../domain/zodErrors';
+
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+export interface RunOverrides {
+  model?: string;
+  budgetUsd?: number;
+  threshold?: number;
+  maxIterations?: number;
+}
+
+function isInside(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+export function loadRunInput(specDirArg: string, holdoutDirArg: string, overrides: RunOverrides = {}): FactoryRunInput {
+  const specDir = path.resolve(specDirArg);
+  const holdoutDir = path.resolve(holdoutDirArg);
+  if (!fs.existsSync(specDir) || !fs.statSync(specDir).isDirectory()) {
+    throw new InputError(`spec folder ${specDir} does not exist: pass --spec with a folder holding the spec's markdown and factory.yaml`);
+  }
+  if (!fs.existsSync(holdoutDir) || !fs.statSync(holdoutDir).isDirectory()) {
+    throw new InputError(`holdout folder ${holdoutDir} does not exist: pass --holdout with a folder holding scenarios.yaml`);
+  }
+  // The implementer reads the spec folder: a holdout inside it (or the other way round) would leak.
+  if (isInside(specDir, holdoutDir) || isInside(holdoutDir, specDir)) {
+    throw new InputError(`the holdout folder ${holdoutDir} and the spec folder ${specDir} overlap: keep the holdout apart from the spec`);
+  }
+  if (!fs.readdirSync(specDir).some((f) => f.toLowerCase().endsWith('.md'))) {
+    throw new InputError(`spec folder ${specDir} has no markdown file: write the spec in one or more .md files there`);
+  }
+
+  const configFile = path.join(specDir, 'factory.yaml');
+  if (!fs.existsSync(configFile)) {
+    throw new InputError(`${configFile} not found: add one with at least "name" and "testCommand"`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(fs.readFileSync(configFile, 'utf8'));
+  } catch (err) {
+    throw new InputError(`${configFile}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const parsed = factoryConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new InputError(describeZodError(configFile, parsed.error));
+  const config = parsed.data;
+
+  try {
+    loadHoldout(holdoutDir);
+  } catch (err) {
+    if (err instanceof HoldoutError) throw new InputError(err.message);
+    throw err;
+  }
+
+  const settings: RunSettings = {
+    name: config.name,
+    testCommand: config.testCommand,
+    model: overrides.model ?? config.model ?? RUN_DEFAULTS.model,
+    budgetUsd: overrides.budgetUsd ?? config.budgetUsd ?? RUN_DEFAULTS.budgetUsd,
+    threshold: overrides.threshold ?? config.threshold ?? RUN_DEFAULTS.threshold,
+    maxIterations: overrides.maxIterations ?? config.maxIterations ?? RUN_DEFAULTS.maxIterations,
+    maxTurnsPerIteration: config.maxTurnsPerIteration ?? RUN_DEFAULTS.maxTurnsPerIteration,
+    maxOutputTokens: config.maxOutputTokens ?? RUN_DEFAULTS.maxOutputTokens,
+    testTimeoutSeconds: config.testTimeoutSeconds ?? RUN_DEFAULTS.testTimeoutSeconds,
+    prices: config.prices ?? {},
+  };
+  try {
+    priceFor(settings.model, settings.prices);
+  } catch (err) {
+    if (err instanceof UnknownModelPriceError) throw new InputError(err.message);
+    throw err;
+  }
+  return { specDir, holdoutDir, settings };
+}
