@@ -19,14 +19,14 @@ const messageSchema = z.looseObject({
   tool_call_id: z.string().optional(),
 });
 
-// Checks the real API makes too, so a client that would be refused by OpenAI is refused here first.
+// Paths are relative to `messages`. Checks the real API makes too, so a client that would be refused by OpenAI is refused here first.
 function checkConversation(messages: z.infer<typeof messageSchema>[], ctx: z.RefinementCtx): void {
   let awaiting = new Set<string>();
   let awaitingFrom = -1;
   const reportUnanswered = (path: number) =>
     ctx.addIssue({
       code: 'custom',
-      path: ['messages', path],
+      path: [path],
       message: `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...awaiting].join(', ')}`,
     });
   messages.forEach((message, index) => {
@@ -36,22 +36,22 @@ function checkConversation(messages: z.infer<typeof messageSchema>[], ctx: z.Ref
     }
     if (message.role === 'assistant') {
       if ((message.content === undefined || message.content === null) && !message.tool_calls?.length) {
-        ctx.addIssue({ code: 'custom', path: ['messages', index, 'content'], message: "An assistant message needs 'content' or 'tool_calls'." });
+        ctx.addIssue({ code: 'custom', path: [index, 'content'], message: "An assistant message needs 'content' or 'tool_calls'." });
       }
       awaiting = new Set((message.tool_calls ?? []).map((call) => call.id));
       awaitingFrom = index;
       return;
     }
     if (message.content === undefined || message.content === null) {
-      ctx.addIssue({ code: 'custom', path: ['messages', index, 'content'], message: `A message with role '${message.role}' needs 'content'.` });
+      ctx.addIssue({ code: 'custom', path: [index, 'content'], message: `A message with role '${message.role}' needs 'content'.` });
     }
     if (message.role === 'tool') {
       if (message.tool_call_id === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['messages', index, 'tool_call_id'], message: "A message with role 'tool' needs 'tool_call_id'." });
+        ctx.addIssue({ code: 'custom', path: [index, 'tool_call_id'], message: "A message with role 'tool' needs 'tool_call_id'." });
       } else if (!awaiting.delete(message.tool_call_id)) {
         ctx.addIssue({
           code: 'custom',
-          path: ['messages', index, 'role'],
+          path: [index, 'role'],
           message: "Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls'.",
         });
       }

@@ -85,21 +85,31 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): { present: boolea
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
+  return typeof value === 'object' ? 'an object' : `the ${typeof value} ${JSON.stringify(value)}`;
 }
 
-/** One issue as "what is wrong; how to fix it". */
-function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+function kindName(expected: string): string {
+  if (expected === 'array') return 'a list';
+  if (expected === 'object') return 'a mapping';
+  return `a ${expected}`;
+}
+
+/** One issue as "field X <what is wrong>; <how to fix it>". */
+function describeIssue(issue: z.core.$ZodIssue, input: unknown, field: string): string {
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((key) => `"${key}"`).join(', ');
-    return `unknown key ${keys}; remove it or check its spelling against the format in twins/openai/README.md`;
+    return `field "${field}" has unknown key ${keys}; remove it or check its spelling against the format in twins/openai/README.md`;
   }
-  if (issue.code === 'invalid_type') {
-    const { present, value } = valueAt(input, issue.path);
-    if (!present) return `is missing; add it (${issue.expected})`;
-    return `expected ${issue.expected}, got ${describeValue(value)}; change it to ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
+  const { present, value } = valueAt(input, issue.path);
+  if (!present && issue.code !== 'custom') {
+    const hint = issue.code === 'invalid_type' ? kindName(issue.expected) : issue.message;
+    return `field "${field}" is missing; add it (${hint})`;
   }
-  return issue.message;
+  if (issue.code === 'invalid_type' && issue.path.length === 0) {
+    return `the script is ${describeValue(value)}, not a mapping; write a mapping with "models" and "episodes"`;
+  }
+  if (issue.code === 'invalid_type') return `field "${field}" is ${describeValue(value)}; change it to ${kindName(issue.expected)}`;
+  return `field "${field}": ${issue.message}`;
 }
 
 export function parseTwinScript(obj: unknown, file = '<script>'): TwinScript {
@@ -108,7 +118,7 @@ export function parseTwinScript(obj: unknown, file = '<script>'): TwinScript {
   const issue = result.error.issues[0];
   if (!issue) throw new TwinScriptError(`${file}: invalid twin script`, file);
   const field = formatFieldPath(issue.path);
-  throw new TwinScriptError(`${file}: field "${field}" ${describeIssue(issue, obj)}`, file, field);
+  throw new TwinScriptError(`${file}: ${describeIssue(issue, obj, field)}`, file, field);
 }
 
 /** Reads a script; `.json` files are parsed as JSON, anything else as YAML. */

@@ -326,7 +326,12 @@ export async function startOpenAITwin(opts: StartOpenAITwinOptions): Promise<Ope
     port: address.port,
     requests: () => structuredClone(recorded),
     injectFaults(faults) {
-      pendingFaults.push(...z.array(faultSchema).parse(faults));
+      const parsed = z.array(faultSchema).safeParse(faults);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new TypeError(`injectFaults: field "faults${formatFieldPath(issue?.path ?? [])}": ${issue?.message ?? 'invalid'}`);
+      }
+      pendingFaults.push(...parsed.data);
     },
     close() {
       closed ??= new Promise<void>((resolve, reject) => {
