@@ -250,6 +250,7 @@ test('requests the real API would refuse are refused with BadRequestError naming
     (error: unknown) => {
       assert.ok(error instanceof OpenAI.BadRequestError);
       assert.match(error.message, /call_1/);
+      assert.equal(error.param, 'messages[1]');
       return true;
     },
   );

@@ -1,0 +1,146 @@
+// The convergence loop on a real Temporal server, its model the OpenAI twin driven by the real SDK.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { REPO, demoInput, startFactoryTestEnv, startRun, startTwin, type FactoryTestEnv } from './support/factoryEnv';
+import { factoryWorkflowBundle } from '../workers/factoryWorkers';
+import { setBudgetUpdate, statusQuery } from '../workflows/factoryRun';
+
+const DEMO_SCRIPT = path.join(REPO, 'twins', 'openai', 'scripts', 'slugify-demo.yaml');
+const HISTORY_FIXTURE = path.join(REPO, 'test', 'fixtures', 'histories', 'slugify-converged.json');
+
+let t: FactoryTestEnv;
+before(async () => {
+  t = await startFactoryTestEnv();
+});
+after(async () => {
+  await t?.close();
+});
+
+test('the demo spec converges in two iterations: a flawed attempt, feedback, the fix', async () => {
+  const twin = await startTwin(DEMO_SCRIPT);
+  try {
+    const handle = await startRun(t, demoInput(twin));
+    const result = await handle.result();
+    assert.equal(result.outcome, 'converged', result.reason);
+    assert.equal(result.history.length, 2);
+    const [first, second] = result.history;
+    assert.ok(first!.satisfaction.lower < 0.8, 'the first attempt must not pass');
+    assert.ok(first!.scenarios.some((s) => s.id === 'separators' && s.passed < s.total));
+    assert.ok(second!.satisfaction.lower >= 0.8);
+    assert.equal(result.best?.iteration, 2);
+    assert.ok(result.spentUsd > 0 && result.spentUsd <= result.capUsd);
+
+    // The second iteration's prompt carried the failing scenario's feedback sentence, and nothing else of the holdout.
+    const prompts = twin.requests().map((r) => JSON.stringify(r.body.messages));
+    assert.ok(prompts.some((p) => p.includes('collapse into one single dash')));
+    for (const p of prompts) assert.doesNotMatch(p, /HOLDOUT_DIR|plain-words|accents-and-types|Trim me/);
+
+    // The status query answers on a finished run too, from the worker's replay.
+    const status = await handle.query(statusQuery);
+    assert.equal(status.phase, 'done');
+
+    // A recorded history of this full run must replay without non-determinism.
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: await factoryWorkflowBundle() }, history, handle.workflowId);
+    if (process.env.RECORD_HISTORIES === '1') {
+      fs.mkdirSync(path.dirname(HISTORY_FIXTURE), { recursive: true });
+      fs.writeFileSync(HISTORY_FIXTURE, historyToJSON(history));
+    }
+  } finally {
+    await twin.close();
+  }
+});
+
+test('a recorded history of a full converged run replays against the current workflow code', async () => {
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(HISTORY_FIXTURE, 'utf8')));
+  await Worker.runReplayHistory({ workflowBundle: await factoryWorkflowBundle() }, history, 'recorded-slugify-run');
+});
+
+test('the budget guard ends a run as budget_exhausted without spend ever passing the cap', async () => {
+  const twin = await startTwin(DEMO_SCRIPT);
+  try {
+    const capUsd = 0.004;
+    const handle = await startRun(t, demoInput(twin, { budgetUsd: capUsd, maxOutputTokens: 4096 }));
+    const result = await handle.result();
+    assert.equal(result.outcome, 'budget_exhausted', result.reason);
+    assert.ok(result.spentUsd <= capUsd, `spent ${result.spentUsd} of ${capUsd}`);
+    assert.ok(result.spentUsd > 0 && result.history.length >= 1);
+    assert.match(result.reason ?? '', /USD left/);
+    // The last calls went out with their output clamped to what was left.
+    const limits = twin.requests().map((r) => r.body.max_completion_tokens as number);
+    assert.ok(limits.some((l) => l < 4096), `max_completion_tokens were ${limits.join(',')}`);
+    // Its last work was still validated and kept as the best candidate.
+    assert.ok(result.best, 'the best candidate is kept');
+  } finally {
+    await twin.close();
+  }
+});
+
+test('a user can raise the cap of a live run', async () => {
+  const twin = await startTwin(DEMO_SCRIPT);
+  try {
+    const handle = await startRun(t, demoInput(twin, { budgetUsd: 0.00001 }));
+    const raised = await handle.executeUpdate(setBudgetUpdate, { args: [0.5] });
+    assert.equal(raised.capUsd, 0.5);
+    const result = await handle.result();
+    assert.equal(result.outcome, 'converged', result.reason);
+    await assert.rejects(handle.executeUpdate(setBudgetUpdate, { args: [-1] }));
+  } finally {
+    await twin.close();
+  }
+});
+
+test('an unknown model without a price fails the run with one clear line', async () => {
+  const twin = await startTwin(DEMO_SCRIPT);
+  try {
+    const handle = await startRun(t, demoInput(twin, { model: 'mystery-model' }));
+    const result = await handle.result();
+    assert.equal(result.outcome, 'failed');
+    assert.match(result.reason ?? '', /no price for model "mystery-model".*factory\.yaml/);
+  } finally {
+    await twin.close();
+  }
+});
+
+test('a wrong API key fails the run at once with the fix, not after endless retries', async () => {
+  const twin = await startTwin(DEMO_SCRIPT, 'sk-a-different-key');
+  try {
+    const result = await (await startRun(t, demoInput(twin))).result();
+    assert.equal(result.outcome, 'failed');
+    assert.match(result.reason ?? '', /refused the API key.*OPENAI_API_KEY/);
+    assert.equal(twin.requests().length, 0);
+  } finally {
+    await twin.close();
+  }
+});
+
+test('a 429 with retry-after and a 500 are retried, and the run still converges', async () => {
+  const twin = await startTwin(DEMO_SCRIPT);
+  try {
+    twin.injectFaults([{ type: 'rate_limit', retryAfterSeconds: 1 }, { type: 'server_error' }]);
+    const result = await (await startRun(t, demoInput(twin))).result();
+    assert.equal(result.outcome, 'converged', result.reason);
+    const faulted = twin.requests().filter((r) => r.fault);
+    assert.equal(faulted.length, 2);
+  } finally {
+    await twin.close();
+  }
+});
+
+test('cancel ends a run cleanly as cancelled', async () => {
+  const twin = await startTwin(DEMO_SCRIPT);
+  try {
+    twin.injectFaults([{ type: 'slow', delayMs: 1500 }]);
+    const handle = await startRun(t, demoInput(twin));
+    await handle.signal('cancel', 'test');
+    const result = await handle.result();
+    assert.equal(result.outcome, 'cancelled');
+    assert.equal(result.phase, 'done');
+  } finally {
+    await twin.close();
+  }
+});
