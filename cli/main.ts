@@ -6,7 +6,7 @@ import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@tempor
 import type { FactoryRunInput, FactoryRunResult, RunStatus } from '../domain/run';
 import { TASK_QUEUES } from '../domain/run';
 import { ContentStore } from '../runtime/contentStore';
-import { runServerInForeground } from '../runtime/embeddedServer';
+import { runServerInForeground, stopEmbeddedServer } from '../runtime/embeddedServer';
 import { factoryPaths, PACKAGE_ROOT } from '../runtime/paths';
 import { materializeWorkspace } from '../sandbox/snapshot';
 import { startOpenAITwin } from '../twins/openai/server';
@@ -15,7 +15,7 @@ import type { factoryRun } from '../workflows/factoryRun';
 import { cancelSignal, statusQuery } from '../workflows/factoryRun';
 import { exitCodeFor, iterationLine, resultJson, summaryLines } from './output';
 import { InputError, loadRunInput, type RunOverrides } from './runInput';
-import { ensureBackgroundWorker, runWorkersForever, temporalClient, temporalTarget, withInProcessWorkers, type TemporalTarget } from './temporal';
+import { ensureBackgroundWorker, runWorkersForever, stopBackgroundWorker, temporalClient, temporalTarget, withInProcessWorkers, type TemporalTarget } from './temporal';
 
 const USAGE = `usage:
   factory demo [--json]                         run the example spec to convergence, offline
@@ -25,7 +25,8 @@ const USAGE = `usage:
   factory export ID DIR
   factory cancel ID
   factory worker                                serve the factory's task queues
-  factory server                                the embedded Temporal dev server, in the foreground`;
+  factory server                                the embedded Temporal dev server, in the foreground
+  factory stop                                  stop the embedded server and background worker`;
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const err = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -57,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
         return await worker();
       case 'server':
         return await runServerInForeground(factoryPaths(), err);
+      case 'stop':
+        return stop();
       case undefined:
       case 'help':
       case '--help':
@@ -243,5 +246,14 @@ async function worker(): Promise<number> {
   const target = await temporalTarget(err);
   err(`worker serving ${TASK_QUEUES.implementer} and ${TASK_QUEUES.validation} on ${target.address}`);
   await runWorkersForever(target);
+  return 0;
+}
+
+/** Runs survive this: their state is in the server's file, and the next command resumes them. */
+function stop(): number {
+  const paths = factoryPaths();
+  const worker = stopBackgroundWorker(paths);
+  const server = stopEmbeddedServer(paths);
+  out(`${worker ? 'stopped the background worker' : 'no background worker'}; ${server ? 'stopped the embedded server' : 'no embedded server'}`);
   return 0;
 }

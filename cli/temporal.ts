@@ -69,18 +69,30 @@ export async function runWorkersForever(target: TemporalTarget): Promise<void> {
   await connection.close();
 }
 
+function liveBackgroundWorker(paths: FactoryPaths): number | undefined {
+  const pidFile = path.join(paths.home, 'worker.pid');
+  const pid = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : NaN);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined; // stale pid file
+  }
+}
+
+export function stopBackgroundWorker(paths: FactoryPaths): boolean {
+  const pid = liveBackgroundWorker(paths);
+  if (pid === undefined) return false;
+  process.kill(pid, 'SIGTERM');
+  return true;
+}
+
 /** For --detach on the embedded server: a background `factory worker`, unless one is already alive. */
 export function ensureBackgroundWorker(paths: FactoryPaths): number {
+  const existing = liveBackgroundWorker(paths);
+  if (existing !== undefined) return existing;
   const pidFile = path.join(paths.home, 'worker.pid');
-  const existing = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : NaN);
-  if (Number.isInteger(existing) && existing > 0) {
-    try {
-      process.kill(existing, 0);
-      return existing;
-    } catch {
-      // stale pid file
-    }
-  }
   fs.mkdirSync(paths.logs, { recursive: true });
   const out = fs.openSync(path.join(paths.logs, 'worker.log'), 'a');
   const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'factory.js'), 'worker'], {
