@@ -12,7 +12,7 @@ import { materializeWorkspace } from '../sandbox/snapshot';
 import { startOpenAITwin } from '../twins/openai/server';
 import { loadTwinScript } from '../twins/openai/script';
 import type { factoryRun } from '../workflows/factoryRun';
-import { cancelSignal, statusQuery } from '../workflows/factoryRun';
+import { cancelSignal, setBudgetUpdate, statusQuery } from '../workflows/factoryRun';
 import { exitCodeFor, iterationLine, resultJson, summaryLines } from './output';
 import { InputError, loadRunInput, type RunOverrides } from './runInput';
 import { ensureBackgroundWorker, runWorkersForever, stopBackgroundWorker, temporalClient, temporalTarget, withInProcessWorkers, type TemporalTarget } from './temporal';
@@ -24,6 +24,7 @@ const USAGE = `usage:
   factory status ID [--json]
   factory export ID DIR
   factory cancel ID
+  factory budget ID USD                         raise (or lower) the cap of a live run
   factory worker                                serve the factory's task queues
   factory server                                the embedded Temporal dev server, in the foreground
   factory stop                                  stop the embedded server and background worker`;
@@ -54,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
         return await exportRun(rest);
       case 'cancel':
         return await cancel(rest);
+      case 'budget':
+        return await budget(rest);
       case 'worker':
         return await worker();
       case 'server':
@@ -239,6 +242,17 @@ async function cancel(argv: string[]): Promise<number> {
   const client = await temporalClient(await temporalTarget(err));
   await client.workflow.getHandle(runId).signal(cancelSignal, 'factory cancel');
   out(`cancel requested for ${runId}: it ends after the step in flight`);
+  return 0;
+}
+
+async function budget(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  const [runId, amount] = positionals;
+  const capUsd = numberFlag('budget', amount);
+  if (!runId || capUsd === undefined) throw new UsageError('budget needs a run id and a number of USD');
+  const client = await temporalClient(await temporalTarget(err));
+  const s = await client.workflow.getHandle(runId).executeUpdate(setBudgetUpdate, { args: [capUsd] });
+  out(`run ${runId}: cap is now $${s.capUsd.toFixed(4)}, spent $${s.spentUsd.toFixed(4)}`);
   return 0;
 }
 
