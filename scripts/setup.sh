@@ -16,7 +16,7 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  npm install --no-audit --no-fund --loglevel=error >&2
 fi
 
 node -e "require('tsx/cjs/api').register(); require('./runtime/temporalBinary.ts').ensureTemporalBinary((l) => process.stderr.write('setup: ' + l + '\n'))" >/dev/null
