@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'server':
         return await runServerInForeground(factoryPaths(), err);
       case 'stop':
-        return stop();
+        return await stop();
       case undefined:
       case 'help':
       case '--help':
@@ -264,10 +264,10 @@ async function worker(): Promise<number> {
 }
 
 /** Runs survive this: their state is in the server's file, and the next command resumes them. */
-function stop(): number {
+async function stop(): Promise<number> {
   const paths = factoryPaths();
   const worker = stopBackgroundWorker(paths);
-  const server = stopEmbeddedServer(paths);
+  const server = await stopEmbeddedServer(paths);
   out(`${worker ? 'stopped the background worker' : 'no background worker'}; ${server ? 'stopped the embedded server' : 'no embedded server'}`);
   return 0;
 }

@@ -117,9 +117,13 @@ export async function runServerInForeground(paths: FactoryPaths, log: (line: str
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
 }
 
-export function stopEmbeddedServer(paths: FactoryPaths): boolean {
+/** Stops the server and waits for it to let go of its database file, so a restart can open it. */
+export async function stopEmbeddedServer(paths: FactoryPaths, waitMs = 15_000): Promise<boolean> {
   const state = readServerState(paths);
   if (!state || !isAlive(state.pid)) return false;
   process.kill(state.pid, 'SIGTERM');
+  const deadline = Date.now() + waitMs;
+  while (isAlive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (isAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
   return true;
 }

@@ -60,10 +60,14 @@ test('an unseen spec converges after two iterations, and its export passes the h
   assert.ok(result.satisfaction.lower >= 0.8 && result.satisfaction.estimate === 1);
   assert.ok(result.spentUsd > 0 && result.spentUsd <= 0.25);
 
-  // The run id works after the command that started the run has exited.
+  // The run id works after the command that started the run has exited, and after the embedded
+  // server itself was stopped: the next command starts it again from its state file.
+  const stopped = factory(['stop']);
+  assert.match(stopped.stdout, /stopped the embedded server/);
   const status = factory(['status', result.runId, '--json']);
   assert.equal(status.code, 0, status.stderr);
   assert.equal(jsonLine(status.stdout).outcome, 'converged');
+  assert.equal(jsonLine(status.stdout).iterations, 2);
 
   const dir = path.join(home, 'export-roman');
   const exported = factory(['export', result.runId, dir]);
