@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { REPO, demoInput, startFactoryTestEnv, startRun, startTwin, type FactoryTestEnv } from './support/factoryEnv';
+import { REPO, demoInput, parseTwinScript, startFactoryTestEnv, startRun, startTwin, type FactoryTestEnv } from './support/factoryEnv';
 import { factoryWorkflowBundle } from '../workers/factoryWorkers';
 import { setBudgetUpdate, statusQuery } from '../workflows/factoryRun';
 
@@ -140,6 +140,49 @@ test('cancel ends a run cleanly as cancelled', async () => {
     const result = await handle.result();
     assert.equal(result.outcome, 'cancelled');
     assert.equal(result.phase, 'done');
+  } finally {
+    await twin.close();
+  }
+});
+
+test('a failing self-test goes back to the agent, which fixes its code before validation', async () => {
+  const fixed = [
+    "function slugify(text) {",
+    "  if (typeof text !== 'string') throw new TypeError('slugify expects a string');",
+    "  return text.normalize('NFKD').replace(/[\\u0300-\\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');",
+    '}',
+    'module.exports = { slugify };',
+  ].join('\n');
+  const ownTest = "const test = require('node:test'); const assert = require('node:assert');\n" +
+    "test('words', () => assert.equal(require('../slugify').slugify('A b'), 'a-b'));\n";
+  const twin = await startTwin(
+    parseTwinScript({
+      models: ['gpt-4.1-mini'],
+      episodes: [
+        {
+          name: 'self-test-loop',
+          turns: [
+            {
+              toolCalls: [
+                { name: 'write_file', arguments: { path: 'slugify.js', content: 'exports.slugify = () => { throw new Error("todo"); };' } },
+                { name: 'write_file', arguments: { path: 'test/own.test.js', content: ownTest } },
+                { name: 'finish', arguments: { summary: 'first try' } },
+              ],
+            },
+            { toolCalls: [{ name: 'write_file', arguments: { path: 'slugify.js', content: fixed } }, { name: 'finish', arguments: { summary: 'fixed' } }] },
+          ],
+        },
+      ],
+    }),
+  );
+  try {
+    const result = await (await startRun(t, demoInput(twin))).result();
+    assert.equal(result.outcome, 'converged', result.reason);
+    assert.equal(result.history.length, 1);
+    assert.equal(result.history[0]!.selfTestPassed, true);
+    const second = JSON.stringify(twin.requests()[1]!.body.messages);
+    assert.match(second, /Your test command exited with code 1/);
+    assert.match(second, /todo/);
   } finally {
     await twin.close();
   }

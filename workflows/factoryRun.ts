@@ -113,6 +113,14 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
     return finish('failed', (err as Error).message);
   }
 
+  let lastSelfTestPassed = false;
+  async function runSelfTest() {
+    status.phase = 'self-test';
+    const result = await implementer.runSelfTest({ runId, testCommand: s.testCommand, timeoutSeconds: s.testTimeoutSeconds });
+    lastSelfTestPassed = result.passed;
+    return result;
+  }
+
   /** The agent loop of one iteration: every LLM turn and every tool call is its own activity. */
   async function implement(iteration: number, specDigest: string, feedback?: ImplementerFeedback): Promise<ImplementEnding> {
     status.phase = 'implement';
@@ -167,19 +175,17 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
       }
       if (!finished) continue;
 
-      status.phase = 'self-test';
-      const selfTest = await implementer.runSelfTest({ runId, testCommand: s.testCommand, timeoutSeconds: s.testTimeoutSeconds });
-      lastSelfTestPassed = selfTest.passed;
+      const selfTest = await runSelfTest();
       if (selfTest.passed || selfTestRounds >= MAX_SELF_TEST_ROUNDS) return 'finished';
       selfTestRounds += 1;
       pending.push({ role: 'user', contentDigest: selfTest.reportDigest });
       pendingBytes += selfTest.reportBytes + APPENDED_MESSAGE_OVERHEAD_BYTES;
       status.phase = 'implement';
     }
+    // Out of turns: the work still gets its self-test on record before it is validated.
+    await runSelfTest();
     return 'out_of_turns';
   }
-
-  let lastSelfTestPassed = false;
   try {
     const { specDigest } = await implementer.snapshotSpec({ specDir: input.specDir, name: s.name, testCommand: s.testCommand });
     let feedback: ImplementerFeedback | undefined;
@@ -188,11 +194,6 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
       lastSelfTestPassed = false;
       const ending = await implement(iteration, specDigest, feedback);
       if (ending === 'cancelled') return finish('cancelled');
-      if (ending === 'out_of_turns') {
-        status.phase = 'self-test';
-        const selfTest = await implementer.runSelfTest({ runId, testCommand: s.testCommand, timeoutSeconds: s.testTimeoutSeconds });
-        lastSelfTestPassed = selfTest.passed;
-      }
 
       // Validation costs no tokens, so even a run out of budget gets its last work judged.
       status.phase = 'validate';
