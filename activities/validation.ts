@@ -4,11 +4,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { holdoutSchema, type Scenario } from '../domain/holdoutSchema';
+import type { Scenario } from '../domain/holdoutSchema';
 import { countObservations } from '../domain/observations';
-import { describeZodError } from '../domain/zodErrors';
 import { ContentStore } from '../runtime/contentStore';
+import { loadHoldout, SpecFileError } from '../runtime/specFiles';
 import { BubblewrapSandbox } from '../sandbox/bubblewrap';
 import { materializeWorkspace } from '../sandbox/snapshot';
 import type { ScenarioVerdict } from '../workflows/feedback';
@@ -30,26 +29,6 @@ export interface ValidationReport {
   outputDigest: string;
 }
 
-export class HoldoutError extends Error {
-  override name = 'HoldoutError';
-}
-
-export function loadHoldout(holdoutDir: string): Scenario[] {
-  const file = path.join(holdoutDir, 'scenarios.yaml');
-  if (!fs.existsSync(file)) {
-    throw new HoldoutError(`${file} not found: a holdout folder needs a scenarios.yaml listing its scenarios`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new HoldoutError(`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const parsed = holdoutSchema.safeParse(raw);
-  if (!parsed.success) throw new HoldoutError(describeZodError(file, parsed.error));
-  return parsed.data;
-}
-
 export function validationActivities(deps: ActivityDeps) {
   const holdoutStore = new ContentStore(deps.paths.holdoutStore);
   return {
@@ -58,7 +37,7 @@ export function validationActivities(deps: ActivityDeps) {
       try {
         scenarios = loadHoldout(input.holdoutDir);
       } catch (err) {
-        if (err instanceof HoldoutError) throw finalFailure(err.message, 'BadHoldout');
+        if (err instanceof SpecFileError) throw finalFailure(err.message, 'BadHoldout');
         throw err;
       }
       const verdicts: ScenarioVerdict[] = [];

@@ -3,12 +3,10 @@
 // found before anything starts, so bad input loses nothing.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { loadHoldout, HoldoutError } from '../activities/validation';
 import { priceFor, UnknownModelPriceError } from '../domain/pricing';
 import type { FactoryRunInput, RunSettings } from '../domain/run';
-import { factoryConfigSchema, RUN_DEFAULTS } from '../domain/specConfig';
-import { describeZodError } from '../domain/zodErrors';
+import { RUN_DEFAULTS, type FactoryConfig } from '../domain/specConfig';
+import { loadFactoryConfig, loadHoldout, SpecFileError } from '../runtime/specFiles';
 
 export class InputError extends Error {
   override name = 'InputError';
@@ -43,24 +41,12 @@ export function loadRunInput(specDirArg: string, holdoutDirArg: string, override
     throw new InputError(`spec folder ${specDir} has no markdown file: write the spec in one or more .md files there`);
   }
 
-  const configFile = path.join(specDir, 'factory.yaml');
-  if (!fs.existsSync(configFile)) {
-    throw new InputError(`${configFile} not found: add one with at least "name" and "testCommand"`);
-  }
-  let raw: unknown;
+  let config: FactoryConfig;
   try {
-    raw = parseYaml(fs.readFileSync(configFile, 'utf8'));
-  } catch (err) {
-    throw new InputError(`${configFile}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const parsed = factoryConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new InputError(describeZodError(configFile, parsed.error));
-  const config = parsed.data;
-
-  try {
+    config = loadFactoryConfig(specDir);
     loadHoldout(holdoutDir);
   } catch (err) {
-    if (err instanceof HoldoutError) throw new InputError(err.message);
+    if (err instanceof SpecFileError) throw new InputError(err.message);
     throw err;
   }
 
