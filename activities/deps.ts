@@ -13,3 +13,8 @@ export function activityDeps(home?: string): ActivityDeps {
   const paths = factoryPaths(home);
   return { paths, store: new ContentStore(paths.store), logger: rootLogger };
 }
+
+/** One child logger per run and step, so every line says which run, iteration and phase it is about. */
+export function runLogger(deps: ActivityDeps, runId: string, iteration: number | undefined, phase: string): Logger {
+  return deps.logger.child({ runId, iteration, phase });
+}

@@ -6,7 +6,7 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import { loadConversation, promptTokensUpperBound, saveConversation } from '../agent/conversation';
 import { toolDefinitions } from '../agent/tools';
 import type { TokenUsage } from '../domain/pricing';
-import type { ActivityDeps } from './deps';
+import { runLogger, type ActivityDeps } from './deps';
 import { finalFailure, retryableFailure } from './errors';
 
 export type AppendedMessage = { role: 'tool'; toolCallId: string; contentDigest: string } | { role: 'user'; contentDigest: string };
@@ -106,7 +106,7 @@ export function llmActivities(deps: ActivityDeps, config: LlmClientConfig = {}) 
         result.usage = { inputTokens: input.inputTokensUpperBound, cachedInputTokens: 0, outputTokens: input.maxOutputTokens };
       }
       deps.store.putRecord(recordKey, result);
-      deps.logger.info({ runId: input.runId, iteration: input.iteration, turn: input.turn, usage: result.usage }, 'llm turn');
+      runLogger(deps, input.runId, input.iteration, 'implement').info({ turn: input.turn, usage: result.usage, requestId: result.requestId }, 'llm turn');
       return result;
     },
   };

@@ -5,7 +5,7 @@ import { loadConversation } from '../agent/conversation';
 import { selfTestMessage } from '../agent/prompts';
 import { BubblewrapSandbox } from '../sandbox/bubblewrap';
 import { snapshotWorkspace } from '../sandbox/snapshot';
-import type { ActivityDeps } from './deps';
+import { runLogger, type ActivityDeps } from './deps';
 import { finalFailure } from './errors';
 
 /** Escaping can make text longer on the wire (a newline becomes two bytes): bound the sent form. */
@@ -59,7 +59,7 @@ export function sandboxActivities(deps: ActivityDeps) {
         throw finalFailure(`tool call ${input.toolCallId} is not in the conversation`, 'MissingToolCall');
       }
       const outcome = await executeTool(implementerSandbox(deps, input.runId), call.function.name, call.function.arguments);
-      deps.logger.debug({ runId: input.runId, tool: call.function.name, ok: outcome.ok }, 'tool call');
+      runLogger(deps, input.runId, undefined, 'implement').debug({ tool: call.function.name, ok: outcome.ok }, 'tool call');
       return {
         toolCallId: call.id,
         name: call.function.name,

@@ -11,7 +11,7 @@ import { loadHoldout, SpecFileError } from '../runtime/specFiles';
 import { BubblewrapSandbox } from '../sandbox/bubblewrap';
 import { materializeWorkspace } from '../sandbox/snapshot';
 import type { ScenarioVerdict } from '../workflows/feedback';
-import type { ActivityDeps } from './deps';
+import { runLogger, type ActivityDeps } from './deps';
 import { finalFailure } from './errors';
 
 export const HOLDOUT_MOUNT = '/holdout';
@@ -53,7 +53,7 @@ export function validationActivities(deps: ActivityDeps) {
           log.push({ scenario: scenario.id, trial, exitCode: r.exitCode, output: r.output });
         }
         verdicts.push({ id: scenario.id, weight: scenario.weight, passed, total, feedback: scenario.feedback });
-        deps.logger.info({ runId: input.runId, iteration: input.iteration, scenario: scenario.id, passed, total }, 'scenario');
+        runLogger(deps, input.runId, input.iteration, 'validate').info({ scenario: scenario.id, passed, total }, 'scenario');
       }
       return { scenarios: verdicts, outputDigest: holdoutStore.putJson(log) };
     },

@@ -175,9 +175,9 @@ async function run(argv: string[]): Promise<number> {
     budgetUsd: numberFlag('budget-usd', values['budget-usd']),
     threshold: numberFlag('threshold', values.threshold),
     maxIterations: numberFlag('max-iterations', values['max-iterations']),
+    baseUrl: values['base-url'],
   };
   const input = loadRunInput(values.spec, values.holdout, overrides);
-  input.settings.llmBaseUrl = values['base-url'] ?? process.env.OPENAI_BASE_URL;
   const target = await temporalTarget(err);
   const client = await temporalClient(target);
   const handle = await startRun(client, input);

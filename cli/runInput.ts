@@ -17,6 +17,7 @@ export interface RunOverrides {
   budgetUsd?: number;
   threshold?: number;
   maxIterations?: number;
+  baseUrl?: string;
 }
 
 function isInside(parent: string, child: string): boolean {
@@ -61,6 +62,7 @@ export function loadRunInput(specDirArg: string, holdoutDirArg: string, override
     maxOutputTokens: config.maxOutputTokens ?? RUN_DEFAULTS.maxOutputTokens,
     testTimeoutSeconds: config.testTimeoutSeconds ?? RUN_DEFAULTS.testTimeoutSeconds,
     prices: config.prices ?? {},
+    llmBaseUrl: overrides.baseUrl ?? process.env.OPENAI_BASE_URL ?? config.baseUrl,
   };
   try {
     priceFor(settings.model, settings.prices);

@@ -12,6 +12,8 @@ export const factoryConfigSchema = z
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" or "-"'),
     testCommand: z.string().min(1),
     model: z.string().min(1).optional(),
+    /** An OpenAI-compatible endpoint; OPENAI_BASE_URL and --base-url take precedence. */
+    baseUrl: z.url().optional(),
     budgetUsd: z.number().positive().optional(),
     threshold: z.number().gt(0).lte(1).optional(),
     maxIterations: z.number().int().positive().optional(),

@@ -9,6 +9,14 @@ import { REPO, demoInput, parseTwinScript, startFactoryTestEnv, startRun, startT
 import { factoryWorkflowBundle } from '../workers/factoryWorkers';
 import { setBudgetUpdate, statusQuery } from '../workflows/factoryRun';
 
+/** Every payload in a history, decoded: what the workflow put into Temporal's database. */
+function payloadTexts(value: unknown, out: string[] = []): string[] {
+  if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+  else if (Array.isArray(value)) for (const v of value) payloadTexts(v, out);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) payloadTexts(v, out);
+  return out;
+}
+
 const DEMO_SCRIPT = path.join(REPO, 'twins', 'openai', 'scripts', 'slugify-demo.yaml');
 const HISTORY_FIXTURE = path.join(REPO, 'test', 'fixtures', 'histories', 'slugify-converged.json');
 
@@ -43,8 +51,13 @@ test('the demo spec converges in two iterations: a flawed attempt, feedback, the
     const status = await handle.query(statusQuery);
     assert.equal(status.phase, 'done');
 
-    // A recorded history of this full run must replay without non-determinism.
+    // History carries digests, never conversations or workspaces: no code and no prompt text in it.
     const history = await handle.fetchHistory();
+    const historyText = payloadTexts(history).join('\n');
+    assert.match(historyText, /"candidateDigest":"[0-9a-f]{64}"/);
+    assert.doesNotMatch(historyText, /normalize\('NFKD'\)|You are the implementer|Crème/);
+
+    // A recorded history of this full run must replay without non-determinism.
     await Worker.runReplayHistory({ workflowBundle: await factoryWorkflowBundle() }, history, handle.workflowId);
     if (process.env.RECORD_HISTORIES === '1') {
       fs.mkdirSync(path.dirname(HISTORY_FIXTURE), { recursive: true });
