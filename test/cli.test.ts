@@ -49,6 +49,7 @@ before(async () => {
 after(() => {
   factory(['stop']);
   twinProcess?.kill('SIGTERM');
+  fs.rmSync(home, { recursive: true, force: true });
 });
 
 test('an unseen spec converges after two iterations, and its export passes the holdout', () => {

@@ -53,6 +53,7 @@ export async function startFactoryTestEnv(): Promise<FactoryTestEnv> {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await running;
       await env.teardown();
+      fs.rmSync(home, { recursive: true, force: true });
     },
   };
 }
