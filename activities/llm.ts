@@ -1,6 +1,7 @@
 // One LLM turn of the implementer: load the conversation, call the model with the tools, store
 // the answer. The response is recorded under its run, turn and request before returning, so a
 // retried activity (after a worker crash, say) replays it instead of paying for it again.
+import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { loadConversation, promptTokensUpperBound, saveConversation } from '../agent/conversation';
@@ -8,6 +9,7 @@ import { toolDefinitions } from '../agent/tools';
 import type { TokenUsage } from '../domain/pricing';
 import { runLogger, type ActivityDeps } from './deps';
 import { finalFailure, retryableFailure } from './errors';
+import { whileHeartbeating } from './heartbeat';
 
 export type AppendedMessage = { role: 'tool'; toolCallId: string; contentDigest: string } | { role: 'user'; contentDigest: string };
 
@@ -64,7 +66,12 @@ export function llmActivities(deps: ActivityDeps, config: LlmClientConfig = {}) 
 
   return {
     async llmTurn(input: LlmTurnInput): Promise<LlmTurnResult> {
-      const recordKey = `turns/${input.runId}/${input.iteration}-${input.turn}-${input.conversationDigest.slice(0, 16)}`;
+      // Keyed by run, turn and the exact request, so a retry finds it and nothing else does.
+      const requestHash = createHash('sha256')
+        .update(JSON.stringify([input.model, input.baseURL ?? '', input.conversationDigest, input.append, input.maxOutputTokens]))
+        .digest('hex')
+        .slice(0, 24);
+      const recordKey = `turns/${input.runId}/${input.iteration}-${input.turn}-${requestHash}`;
       const recorded = deps.store.getRecord<LlmTurnResult>(recordKey);
       if (recorded) return { ...recorded, replayed: true };
 
@@ -78,16 +85,23 @@ export function llmActivities(deps: ActivityDeps, config: LlmClientConfig = {}) 
         throw finalFailure(`prompt bound ${bound} exceeds the reserved ${input.inputTokensUpperBound} tokens`, 'ReservationTooSmall');
       }
 
-      const completion = await callModel(openai(input.baseURL), input, messages);
+      const completion = await whileHeartbeating((signal) => callModel(openai(input.baseURL), input, messages, signal));
       const choice = completion.data.choices[0];
       if (!choice) throw retryableFailure('the model returned no choices', 'EmptyCompletion');
-      const toolCalls = (choice.message.tool_calls ?? []).filter((c) => c.type === 'function');
+      // A cut-off answer's tool calls have truncated arguments: none of them may run.
+      const cutOff = choice.finish_reason === 'length';
+      const toolCalls = cutOff ? [] : (choice.message.tool_calls ?? []).filter((c) => c.type === 'function');
       const assistant: ChatCompletionMessageParam = {
         role: 'assistant',
         content: choice.message.content ?? null,
         ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
       };
-      const saved = saveConversation(deps.store, [...messages, assistant]);
+      const next = [...messages, assistant];
+      if (cutOff) {
+        // Say so, or the model would try the same again.
+        next.push({ role: 'user', content: truncationNotice(input.maxOutputTokens) });
+      }
+      const saved = saveConversation(deps.store, next);
       const usage = completion.data.usage;
       const result: LlmTurnResult = {
         ...saved,
@@ -112,7 +126,14 @@ export function llmActivities(deps: ActivityDeps, config: LlmClientConfig = {}) 
   };
 }
 
-async function callModel(client: OpenAI, input: LlmTurnInput, messages: ChatCompletionMessageParam[]) {
+export function truncationNotice(maxOutputTokens: number): string {
+  return (
+    `Your last answer was cut off at the limit of ${maxOutputTokens} output tokens, so none of its tool calls ran. ` +
+    'Take smaller steps: write large files in several parts, one tool call at a time.'
+  );
+}
+
+async function callModel(client: OpenAI, input: LlmTurnInput, messages: ChatCompletionMessageParam[], signal?: AbortSignal) {
   try {
     return await client.chat.completions
       .create({
@@ -121,7 +142,7 @@ async function callModel(client: OpenAI, input: LlmTurnInput, messages: ChatComp
         tools: toolDefinitions(),
         tool_choice: 'auto',
         max_completion_tokens: input.maxOutputTokens,
-      })
+      }, { signal })
       .withResponse();
   } catch (err) {
     throw classifyModelError(err, input.model, client.baseURL);

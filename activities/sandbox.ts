@@ -7,6 +7,7 @@ import { BubblewrapSandbox } from '../sandbox/bubblewrap';
 import { snapshotWorkspace } from '../sandbox/snapshot';
 import { runLogger, type ActivityDeps } from './deps';
 import { finalFailure } from './errors';
+import { whileHeartbeating } from './heartbeat';
 
 /** Escaping can make text longer on the wire (a newline becomes two bytes): bound the sent form. */
 function jsonBytes(text: string): number {
@@ -58,7 +59,8 @@ export function sandboxActivities(deps: ActivityDeps) {
       if (!call || call.type !== 'function') {
         throw finalFailure(`tool call ${input.toolCallId} is not in the conversation`, 'MissingToolCall');
       }
-      const outcome = await executeTool(implementerSandbox(deps, input.runId), call.function.name, call.function.arguments);
+      const sandbox = implementerSandbox(deps, input.runId);
+      const outcome = await whileHeartbeating((signal) => executeTool(sandbox, call.function.name, call.function.arguments, signal));
       runLogger(deps, input.runId, undefined, 'implement').debug({ tool: call.function.name, ok: outcome.ok }, 'tool call');
       return {
         toolCallId: call.id,
@@ -71,7 +73,8 @@ export function sandboxActivities(deps: ActivityDeps) {
     },
 
     async runSelfTest(input: { runId: string; testCommand: string; timeoutSeconds: number }): Promise<SelfTestResult> {
-      const r = await implementerSandbox(deps, input.runId).run(input.testCommand, { timeoutMs: input.timeoutSeconds * 1000 });
+      const sandbox = implementerSandbox(deps, input.runId);
+      const r = await whileHeartbeating((signal) => sandbox.run(input.testCommand, { timeoutMs: input.timeoutSeconds * 1000, signal }));
       const report = selfTestMessage(r.exitCode, r.timedOut, r.output);
       return {
         passed: r.exitCode === 0,

@@ -13,6 +13,7 @@ import { materializeWorkspace } from '../sandbox/snapshot';
 import type { ScenarioVerdict } from '../workflows/feedback';
 import { runLogger, type ActivityDeps } from './deps';
 import { finalFailure } from './errors';
+import { previousHeartbeat, whileHeartbeating } from './heartbeat';
 
 export const HOLDOUT_MOUNT = '/holdout';
 
@@ -29,6 +30,17 @@ export interface ValidationReport {
   outputDigest: string;
 }
 
+interface ScenarioDone {
+  verdict: ScenarioVerdict;
+  outputDigest: string;
+}
+
+/** Heartbeat details: which scenarios of which candidate are already judged. */
+interface ValidationProgress {
+  candidateDigest: string;
+  done: ScenarioDone[];
+}
+
 export function validationActivities(deps: ActivityDeps) {
   const holdoutStore = new ContentStore(deps.paths.holdoutStore);
   return {
@@ -40,27 +52,38 @@ export function validationActivities(deps: ActivityDeps) {
         if (err instanceof SpecFileError) throw finalFailure(err.message, 'BadHoldout');
         throw err;
       }
-      const verdicts: ScenarioVerdict[] = [];
-      const log: Array<{ scenario: string; trial: number; exitCode: number | null; output: string }> = [];
-      for (const scenario of scenarios) {
-        let passed = 0;
-        let total = 0;
-        for (let trial = 1; trial <= scenario.trials; trial++) {
-          const r = await runTrial(deps, input, scenario);
-          const count = countObservations(r.stdout, r.exitCode);
-          passed += count.passed;
-          total += count.total;
-          log.push({ scenario: scenario.id, trial, exitCode: r.exitCode, output: r.output });
+      // A retry after a crash resumes after the scenarios the last attempt finished.
+      const resumed = previousHeartbeat<ValidationProgress>();
+      const done: ScenarioDone[] = resumed?.candidateDigest === input.candidateDigest ? resumed.done : [];
+      const progress = (): ValidationProgress => ({ candidateDigest: input.candidateDigest, done });
+      return whileHeartbeating(async (signal) => {
+        for (const scenario of scenarios) {
+          if (done.some((d) => d.verdict.id === scenario.id)) continue;
+          let passed = 0;
+          let total = 0;
+          const trials: Array<{ trial: number; exitCode: number | null; output: string }> = [];
+          for (let trial = 1; trial <= scenario.trials; trial++) {
+            const r = await runTrial(deps, input, scenario, signal);
+            signal?.throwIfAborted();
+            const count = countObservations(r.stdout, r.exitCode);
+            passed += count.passed;
+            total += count.total;
+            trials.push({ trial, exitCode: r.exitCode, output: r.output });
+          }
+          const verdict = { id: scenario.id, weight: scenario.weight, passed, total, feedback: scenario.feedback };
+          done.push({ verdict, outputDigest: holdoutStore.putJson({ scenario: scenario.id, trials }) });
+          runLogger(deps, input.runId, input.iteration, 'validate').info({ scenario: scenario.id, passed, total }, 'scenario');
         }
-        verdicts.push({ id: scenario.id, weight: scenario.weight, passed, total, feedback: scenario.feedback });
-        runLogger(deps, input.runId, input.iteration, 'validate').info({ scenario: scenario.id, passed, total }, 'scenario');
-      }
-      return { scenarios: verdicts, outputDigest: holdoutStore.putJson(log) };
+        return {
+          scenarios: done.map((d) => d.verdict),
+          outputDigest: holdoutStore.putJson(done.map((d) => ({ scenario: d.verdict.id, outputDigest: d.outputDigest }))),
+        };
+      }, progress);
     },
   };
 }
 
-async function runTrial(deps: ActivityDeps, input: ValidateInput, scenario: Scenario) {
+async function runTrial(deps: ActivityDeps, input: ValidateInput, scenario: Scenario, signal?: AbortSignal) {
   // Each trial gets a fresh copy: one trial's leftovers must not help or hurt the next.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'factory-validation-'));
   try {
@@ -70,7 +93,7 @@ async function runTrial(deps: ActivityDeps, input: ValidateInput, scenario: Scen
       workspaceDir: dir,
       mounts: [{ hostPath: path.resolve(input.holdoutDir), sandboxPath: HOLDOUT_MOUNT, readOnly: true }],
     });
-    return await sandbox.run(scenario.run, { timeoutMs: scenario.timeoutSeconds * 1000, env: { HOLDOUT_DIR: HOLDOUT_MOUNT } });
+    return await sandbox.run(scenario.run, { timeoutMs: scenario.timeoutSeconds * 1000, env: { HOLDOUT_DIR: HOLDOUT_MOUNT }, signal });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

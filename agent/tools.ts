@@ -55,7 +55,7 @@ function isToolName(name: string): name is ToolName {
 }
 
 /** Executes one tool call; every failure becomes a message to the model, never a crash of the run. */
-export async function executeTool(sandbox: Sandbox, name: string, argumentsJson: string): Promise<ToolOutcome> {
+export async function executeTool(sandbox: Sandbox, name: string, argumentsJson: string, signal?: AbortSignal): Promise<ToolOutcome> {
   if (!isToolName(name)) {
     return { ok: false, content: `error: unknown tool "${name}"; the tools are ${Object.keys(toolSchemas).join(', ')}` };
   }
@@ -71,7 +71,7 @@ export async function executeTool(sandbox: Sandbox, name: string, argumentsJson:
     return { ok: false, content: `error: bad arguments for ${name}: ${issue?.path.join('.') || 'arguments'}: ${issue?.message}` };
   }
   try {
-    return await runValidated(sandbox, name, parsed.data);
+    return await runValidated(sandbox, name, parsed.data, signal);
   } catch (err) {
     if (err instanceof PathOutsideWorkspaceError) return { ok: false, content: `error: ${err.message}` };
     const code = (err as NodeJS.ErrnoException).code;
@@ -81,7 +81,7 @@ export async function executeTool(sandbox: Sandbox, name: string, argumentsJson:
   }
 }
 
-async function runValidated(sandbox: Sandbox, name: ToolName, args: unknown): Promise<ToolOutcome> {
+async function runValidated(sandbox: Sandbox, name: ToolName, args: unknown, signal?: AbortSignal): Promise<ToolOutcome> {
   switch (name) {
     case 'write_file': {
       const a = args as z.infer<typeof toolSchemas.write_file>;
@@ -103,7 +103,7 @@ async function runValidated(sandbox: Sandbox, name: ToolName, args: unknown): Pr
     }
     case 'run_command': {
       const a = args as z.infer<typeof toolSchemas.run_command>;
-      const r = await sandbox.run(a.command, { timeoutMs: a.timeout_seconds * 1000 });
+      const r = await sandbox.run(a.command, { timeoutMs: a.timeout_seconds * 1000, signal });
       const status = r.timedOut ? `timed out after ${a.timeout_seconds}s` : `exit code ${r.exitCode}`;
       return { ok: r.exitCode === 0, content: `${status}\n${r.output}` };
     }

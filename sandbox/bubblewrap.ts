@@ -113,6 +113,8 @@ export class BubblewrapSandbox implements Sandbox {
         timedOut = true;
         killTree();
       }, options.timeoutMs);
+      options.signal?.addEventListener('abort', killTree, { once: true });
+      if (options.signal?.aborted) killTree();
       child.stdout.on('data', (chunk: Buffer) => {
         combined.add(chunk);
         stdout.add(chunk);
@@ -124,6 +126,7 @@ export class BubblewrapSandbox implements Sandbox {
       });
       child.on('close', (code) => {
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', killTree);
         killTree(); // a daemonised grandchild dies with the namespace, but make sure of it
         resolve({
           exitCode: timedOut ? null : code,

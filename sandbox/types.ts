@@ -15,6 +15,8 @@ export interface RunOptions {
   timeoutMs: number;
   /** Extra environment for this command only; the sandbox starts from an empty environment. */
   env?: Record<string, string>;
+  /** Aborting kills the command's process tree (e.g. when its activity is cancelled). */
+  signal?: AbortSignal;
 }
 
 export interface Sandbox {

@@ -62,3 +62,18 @@ test('a prompt larger than its reservation is refused before it is sent', async 
     await twin.close();
   }
 });
+
+test('an answer cut off at the output limit runs no tool and tells the model why', async () => {
+  const { deps, twin, input, llm } = await setUp();
+  try {
+    const turn = await llm.llmTurn({ ...input, maxOutputTokens: 2 });
+    assert.equal(turn.finishReason, 'length');
+    assert.deepEqual(turn.toolCalls, []);
+    assert.ok(turn.usage.outputTokens <= 2);
+    const { messages } = deps.store.getJson<{ messages: Array<{ role: string; content: unknown }> }>(turn.conversationDigest);
+    assert.equal(messages.at(-1)!.role, 'user');
+    assert.match(String(messages.at(-1)!.content), /cut off at the limit of 2 output tokens/);
+  } finally {
+    await twin.close();
+  }
+});

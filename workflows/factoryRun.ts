@@ -31,9 +31,21 @@ export const statusQuery = defineQuery<RunStatus>('status');
 export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 export const setBudgetUpdate = defineUpdate<RunStatus, [capUsd: number]>('setBudget');
 
-const implementer = proxyActivities<ImplementerActivities>({
+// Quick steps on the content store: no heartbeat needed.
+const implementer = proxyActivities<Pick<ImplementerActivities, 'snapshotSpec' | 'startConversation' | 'snapshotCandidate'>>({
+  taskQueue: TASK_QUEUES.implementer,
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
+// Long steps heartbeat every few seconds: a dead worker is noticed within the heartbeat timeout,
+// not after the step's whole start-to-close timeout.
+const HEARTBEAT_TIMEOUT = '30 seconds';
+
+const sandbox = proxyActivities<Pick<ImplementerActivities, 'runTool' | 'runSelfTest'>>({
   taskQueue: TASK_QUEUES.implementer,
   startToCloseTimeout: '20 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
@@ -41,12 +53,14 @@ const implementer = proxyActivities<ImplementerActivities>({
 const llm = proxyActivities<Pick<ImplementerActivities, 'llmTurn'>>({
   taskQueue: TASK_QUEUES.implementer,
   startToCloseTimeout: '12 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10 },
 });
 
 const validation = proxyActivities<ValidationActivities>({
   taskQueue: TASK_QUEUES.validation,
   startToCloseTimeout: '2 hours',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '5s', maximumAttempts: 3 },
 });
 
@@ -116,7 +130,7 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
   let lastSelfTestPassed = false;
   async function runSelfTest() {
     status.phase = 'self-test';
-    const result = await implementer.runSelfTest({ runId, testCommand: s.testCommand, timeoutSeconds: s.testTimeoutSeconds });
+    const result = await sandbox.runSelfTest({ runId, testCommand: s.testCommand, timeoutSeconds: s.testTimeoutSeconds });
     lastSelfTestPassed = result.passed;
     return result;
   }
@@ -168,7 +182,7 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
 
       let finished = answer.toolCalls.length === 0 && answer.finishReason !== 'length';
       for (const call of answer.toolCalls) {
-        const result = await implementer.runTool({ runId, conversationDigest: conversation.conversationDigest, toolCallId: call.id });
+        const result = await sandbox.runTool({ runId, conversationDigest: conversation.conversationDigest, toolCallId: call.id });
         pending.push({ role: 'tool', toolCallId: call.id, contentDigest: result.contentDigest });
         pendingBytes += result.contentBytes + APPENDED_MESSAGE_OVERHEAD_BYTES;
         if (result.finishedSummary !== undefined) finished = true;
