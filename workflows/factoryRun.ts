@@ -40,7 +40,7 @@ const implementer = proxyActivities<Pick<ImplementerActivities, 'snapshotSpec' |
 
 // Long steps heartbeat every few seconds: a dead worker is noticed within the heartbeat timeout,
 // not after the step's whole start-to-close timeout.
-const HEARTBEAT_TIMEOUT = '30 seconds';
+const HEARTBEAT_TIMEOUT = '20 seconds';
 
 const sandbox = proxyActivities<Pick<ImplementerActivities, 'runTool' | 'runSelfTest'>>({
   taskQueue: TASK_QUEUES.implementer,
