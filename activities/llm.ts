@@ -6,38 +6,11 @@ import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { loadConversation, promptTokensUpperBound, saveConversation } from '../agent/conversation';
 import { toolDefinitions } from '../agent/tools';
-import type { TokenUsage } from '../domain/pricing';
+import { LOST_LLM_CALL, type LlmTurnInput, type LlmTurnResult } from '../domain/llmTurn';
 import { runLogger, type ActivityDeps } from './deps';
+import { ApplicationFailure } from '@temporalio/common';
 import { finalFailure, retryableFailure } from './errors';
 import { whileHeartbeating } from './heartbeat';
-
-export type AppendedMessage = { role: 'tool'; toolCallId: string; contentDigest: string } | { role: 'user'; contentDigest: string };
-
-export interface LlmTurnInput {
-  runId: string;
-  iteration: number;
-  turn: number;
-  model: string;
-  /** The run's endpoint; the worker's configuration when unset. */
-  baseURL?: string;
-  conversationDigest: string;
-  append: AppendedMessage[];
-  /** Clamped by the budget guard to what the reservation can pay for. */
-  maxOutputTokens: number;
-  /** The input bound the reservation was made for; a request over it is refused, never sent. */
-  inputTokensUpperBound: number;
-}
-
-export interface LlmTurnResult {
-  conversationDigest: string;
-  conversationBytes: number;
-  toolCalls: Array<{ id: string; name: string }>;
-  finishReason: string;
-  usage: TokenUsage;
-  requestId?: string;
-  /** True when the answer came from the turn record, not from a new (paid) call. */
-  replayed: boolean;
-}
 
 export interface LlmClientConfig {
   baseURL?: string;
@@ -85,7 +58,26 @@ export function llmActivities(deps: ActivityDeps, config: LlmClientConfig = {}) 
         throw finalFailure(`prompt bound ${bound} exceeds the reserved ${input.inputTokensUpperBound} tokens`, 'ReservationTooSmall');
       }
 
-      const completion = await whileHeartbeating((signal) => callModel(openai(input.baseURL), input, messages, signal));
+      // Mark the call as sent before sending: if this worker dies mid-request, the retry must not
+      // send again silently, because the lost call may have been paid. The workflow settles it at
+      // its worst case first and then acknowledges it.
+      const sentKey = `${recordKey}.sent`;
+      const sent = deps.store.getRecord<{ count: number }>(sentKey)?.count ?? 0;
+      if (sent > (input.acknowledgedLostCalls ?? 0)) {
+        throw ApplicationFailure.nonRetryable(`an earlier call of turn ${input.turn} was lost in flight and may have been paid`, LOST_LLM_CALL, sent);
+      }
+      deps.store.putRecord(sentKey, { count: sent + 1 });
+      const client = openai(input.baseURL);
+      let completion;
+      try {
+        completion = await whileHeartbeating((signal) => callModel(client, input, messages, signal));
+      } catch (err) {
+        // An error answer (or a refused connection) means no completion was produced: nothing was lost.
+        if (err instanceof OpenAI.APIError && (err.status !== undefined || refusedConnection(err))) {
+          deps.store.putRecord(sentKey, { count: sent });
+        }
+        throw classifyModelError(err, input.model, client.baseURL);
+      }
       const choice = completion.data.choices[0];
       if (!choice) throw retryableFailure('the model returned no choices', 'EmptyCompletion');
       // A cut-off answer's tool calls have truncated arguments: none of them may run.
@@ -133,20 +125,26 @@ export function truncationNotice(maxOutputTokens: number): string {
   );
 }
 
-async function callModel(client: OpenAI, input: LlmTurnInput, messages: ChatCompletionMessageParam[], signal?: AbortSignal) {
-  try {
-    return await client.chat.completions
-      .create({
+function callModel(client: OpenAI, input: LlmTurnInput, messages: ChatCompletionMessageParam[], signal?: AbortSignal) {
+  return client.chat.completions
+    .create(
+      {
         model: input.model,
         messages,
         tools: toolDefinitions(),
         tool_choice: 'auto',
         max_completion_tokens: input.maxOutputTokens,
-      }, { signal })
-      .withResponse();
-  } catch (err) {
-    throw classifyModelError(err, input.model, client.baseURL);
+      },
+      { signal },
+    )
+    .withResponse();
+}
+
+function refusedConnection(err: Error): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if ((e as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
   }
+  return false;
 }
 
 /** Maps the SDK's errors to final or retryable failures, each with one line saying what to do. */

@@ -91,6 +91,13 @@ export class BudgetLedger {
     return actual;
   }
 
+  /** Settles a call whose cost is unknown (it may have been paid) at its worst case: the reservation. */
+  settleAtReservation(reservationId: string): number {
+    const amount = this.release(reservationId);
+    this.state.spentUsd += amount;
+    return amount;
+  }
+
   /** Drops a reservation whose call never happened (or failed without charge). */
   release(reservationId: string): number {
     const amount = this.open.get(reservationId);

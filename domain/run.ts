@@ -67,6 +67,8 @@ export interface RunStatus {
   threshold: number;
   history: IterationRecord[];
   best?: BestCandidate;
+  /** LLM calls lost in flight (a worker died mid-request), each counted at its worst-case cost. */
+  lostLlmCalls: number;
   outcome?: RunOutcome;
   reason?: string;
 }

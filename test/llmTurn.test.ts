@@ -77,3 +77,34 @@ test('an answer cut off at the output limit runs no tool and tells the model why
     await twin.close();
   }
 });
+
+test('a call lost in flight is not sent again until the workflow has paid for it', async () => {
+  const { deps, twin, input, llm } = await setUp();
+  try {
+    // What a worker that died mid-request leaves behind: the call marked sent, no recorded answer.
+    const first = await llm.llmTurn(input);
+    const key = fs.readdirSync(path.join(deps.paths.store, 'records', 'turns', 'run-1')).find((f) => f.endsWith('.sent.json'))!;
+    fs.rmSync(path.join(deps.paths.store, 'records', 'turns', 'run-1', key.replace('.sent.json', '.json')));
+    await assert.rejects(llm.llmTurn(input), (e: Error & { type?: string }) => e.type === 'LostLlmCall');
+    assert.equal(twin.requests().length, 1);
+    const again = await llm.llmTurn({ ...input, acknowledgedLostCalls: 1 });
+    assert.equal(again.replayed, false);
+    assert.equal(twin.requests().length, 2);
+    assert.deepEqual(again.toolCalls.map((c) => c.name), first.toolCalls.map((c) => c.name));
+  } finally {
+    await twin.close();
+  }
+});
+
+test('an error answer from the endpoint leaves nothing lost: the retry just sends again', async () => {
+  const { twin, input, llm } = await setUp();
+  try {
+    twin.injectFaults([{ type: 'server_error' }]);
+    await assert.rejects(llm.llmTurn(input), (e: Error & { type?: string }) => e.type === 'ModelServerError');
+    const retried = await llm.llmTurn(input);
+    assert.equal(retried.replayed, false);
+    assert.equal(twin.requests().length, 2);
+  } finally {
+    await twin.close();
+  }
+});

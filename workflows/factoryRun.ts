@@ -2,6 +2,7 @@
 // Each iteration: implement (LLM turns and tool calls), self-test, validate against the holdout,
 // decide. The budget guard stands in front of every call that costs money.
 import {
+  ActivityFailure,
   ApplicationFailure,
   defineQuery,
   defineSignal,
@@ -12,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ImplementerActivities, ValidationActivities } from '../activities';
-import type { AppendedMessage } from '../activities/llm';
+import { LOST_LLM_CALL, type AppendedMessage, type LlmTurnResult } from '../domain/llmTurn';
 import { BudgetLedger } from '../domain/budget';
 import { priceFor, type ModelPrice } from '../domain/pricing';
 import { APPENDED_MESSAGE_OVERHEAD_BYTES } from '../domain/promptBounds';
@@ -86,6 +87,7 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
     capUsd: s.budgetUsd,
     threshold: s.threshold,
     history: [],
+    lostLlmCalls: 0,
   };
   const syncLedger = (): void => {
     status.spentUsd = ledger.spentUsd;
@@ -135,17 +137,21 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
     return result;
   }
 
-  /** The agent loop of one iteration: every LLM turn and every tool call is its own activity. */
-  async function implement(iteration: number, specDigest: string, feedback?: ImplementerFeedback): Promise<ImplementEnding> {
-    status.phase = 'implement';
-    let conversation = await implementer.startConversation({ runId, iteration, specDigest, feedback });
-    let pending: AppendedMessage[] = [];
-    let pendingBytes = 0;
-    let selfTestRounds = 0;
-    for (let turn = 1; turn <= s.maxTurnsPerIteration; turn++) {
-      if (cancelRequested) return 'cancelled';
-      const inputTokensUpperBound = conversation.conversationBytes + pendingBytes;
-      const reservationId = `${iteration}/${turn}`;
+  /**
+   * One LLM turn behind the budget guard: reserve the worst case, call, settle the actual cost.
+   * A call lost in flight (its worker died mid-request) may have been paid: it is settled at its
+   * reservation and the turn is tried again under a new reservation, so the cap still holds.
+   */
+  async function paidTurn(
+    iteration: number,
+    turn: number,
+    conversationDigest: string,
+    append: AppendedMessage[],
+    inputTokensUpperBound: number,
+  ): Promise<LlmTurnResult | 'budget_exhausted'> {
+    let acknowledgedLostCalls = 0;
+    for (let attempt = 1; ; attempt++) {
+      const reservationId = `${iteration}/${turn}/${attempt}`;
       const reserved = ledger.reserve({
         id: reservationId,
         price,
@@ -157,25 +163,47 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
         status.reason = reserved.reason;
         return 'budget_exhausted';
       }
-      let answer;
       try {
-        answer = await llm.llmTurn({
+        const answer = await llm.llmTurn({
           runId,
           iteration,
           turn,
           model: s.model,
           baseURL: s.llmBaseUrl,
-          conversationDigest: conversation.conversationDigest,
-          append: pending,
+          conversationDigest,
+          append,
           maxOutputTokens: reserved.reservation.maxOutputTokens,
           inputTokensUpperBound,
+          acknowledgedLostCalls,
         });
+        ledger.settle(reservationId, price, answer.usage);
+        return answer;
       } catch (err) {
-        ledger.release(reservationId);
-        throw err;
+        const lost = lostCallsOf(err);
+        if (lost === undefined) {
+          ledger.release(reservationId);
+          throw err;
+        }
+        ledger.settleAtReservation(reservationId);
+        status.lostLlmCalls += lost - acknowledgedLostCalls;
+        acknowledgedLostCalls = lost;
+      } finally {
+        syncLedger();
       }
-      ledger.settle(reservationId, price, answer.usage);
-      syncLedger();
+    }
+  }
+
+  /** The agent loop of one iteration: every LLM turn and every tool call is its own activity. */
+  async function implement(iteration: number, specDigest: string, feedback?: ImplementerFeedback): Promise<ImplementEnding> {
+    status.phase = 'implement';
+    let conversation = await implementer.startConversation({ runId, iteration, specDigest, feedback });
+    let pending: AppendedMessage[] = [];
+    let pendingBytes = 0;
+    let selfTestRounds = 0;
+    for (let turn = 1; turn <= s.maxTurnsPerIteration; turn++) {
+      if (cancelRequested) return 'cancelled';
+      const answer = await paidTurn(iteration, turn, conversation.conversationDigest, pending, conversation.conversationBytes + pendingBytes);
+      if (answer === 'budget_exhausted') return 'budget_exhausted';
       conversation = answer;
       pending = [];
       pendingBytes = 0;
@@ -242,6 +270,14 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
     if (isCancellation(err)) return finish('cancelled', 'cancelled through Temporal');
     return finish('failed', failureReason(err));
   }
+}
+
+/** How many calls of a turn were lost in flight, when the LLM activity refused to send again. */
+function lostCallsOf(err: unknown): number | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== LOST_LLM_CALL) return undefined;
+  const count = Number(cause.details?.[0]);
+  return Number.isInteger(count) && count > 0 ? count : undefined;
 }
 
 function failureReason(err: unknown): string {

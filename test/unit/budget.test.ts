@@ -65,3 +65,14 @@ test('the cap can be raised on a live ledger, never below what is spent', () => 
   ledger.settle('b', price, { inputTokens: 5000, cachedInputTokens: 0, outputTokens: 1000 });
   assert.throws(() => ledger.setCap(0.0001), RangeError);
 });
+
+test('a call of unknown cost is settled at its reservation, so the cap still holds', () => {
+  const ledger = new BudgetLedger({ capUsd: 0.01 });
+  const r = ledger.reserve({ id: 'lost', price, inputTokensUpperBound: 5000, requestedOutputTokens: 1000, minUsefulOutputTokens: 64 });
+  assert.ok(r.ok);
+  ledger.settleAtReservation('lost');
+  assert.equal(ledger.spentUsd, r.reservation.amountUsd);
+  assert.equal(ledger.snapshot().reservedUsd, 0);
+  const next = ledger.reserve({ id: 'retry', price, inputTokensUpperBound: 5000, requestedOutputTokens: 100_000, minUsefulOutputTokens: 64 });
+  assert.ok(next.ok && ledger.spentUsd + next.reservation.amountUsd <= 0.01);
+});
