@@ -22,7 +22,8 @@ export function summaryLines(r: RunStatus): string[] {
         `(95% interval ${pct(s.lower)}-${pct(s.upper)}; converges at a lower bound of ${pct(r.threshold)})`,
     );
   }
-  lines.push(`spent ${usd(r.spentUsd)} of ${usd(r.capUsd)} on ${r.model}`);
+  const lost = r.lostLlmCalls ? ` (including ${r.lostLlmCalls} call(s) lost in flight, at their worst case)` : '';
+  lines.push(`spent ${usd(r.spentUsd)} of ${usd(r.capUsd)} on ${r.model}${lost}`);
   if (r.reason) lines.push(`reason: ${r.reason}`);
   return lines;
 }
@@ -40,6 +41,7 @@ export function resultJson(r: RunStatus & { exportedTo?: string }): string {
     capUsd: r.capUsd,
     model: r.model,
     reason: r.reason ?? null,
+    lostLlmCalls: r.lostLlmCalls,
     bestIteration: r.best?.iteration ?? null,
     exportedTo: r.exportedTo ?? null,
     history: r.history.map((h) => ({ iteration: h.iteration, satisfaction: h.satisfaction, spentUsd: h.spentUsd, selfTestPassed: h.selfTestPassed })),
