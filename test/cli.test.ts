@@ -128,3 +128,38 @@ test('a detached run goes on in the background and reports through status', asyn
   assert.equal(last.outcome, 'converged');
   assert.equal(last.iterations, 2);
 });
+
+test('a run survives stopping the server and its worker: status says so, a new worker finishes it', async () => {
+  // The roman script's third call hangs, so the run is surely in flight when everything stops.
+  const faults = await fetch(`${twinUrl.replace(/\/v1$/, '')}/_twin/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ faults: [{ type: 'slow', delayMs: 1 }, { type: 'slow', delayMs: 1 }, { type: 'slow', delayMs: 10_000 }] }),
+  });
+  assert.equal(faults.status, 200);
+  const started = factory(['run', '--spec', path.join(ROMAN, 'spec'), '--holdout', path.join(ROMAN, 'holdout'), '--detach', '--json']);
+  const { runId } = jsonLine(started.stdout);
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.match(factory(['stop']).stdout, /stopped the background worker; stopped the embedded server/);
+
+  const orphaned = factory(['status', runId]);
+  assert.equal(orphaned.code, 1);
+  assert.match(orphaned.stderr, /no worker answers: start one with "factory worker"/);
+
+  const worker = spawn(process.execPath, [FACTORY, 'worker'], {
+    stdio: 'ignore',
+    env: { ...process.env, FACTORY_HOME: home, OPENAI_API_KEY: KEY, TEMPORAL_ADDRESS: '' },
+  });
+  try {
+    let last: Record<string, any> = {};
+    for (let i = 0; i < 120 && !last.outcome; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const s = factory(['status', runId, '--json']);
+      if (s.code === 0) last = jsonLine(s.stdout);
+    }
+    assert.equal(last.outcome, 'converged');
+    assert.equal(last.iterations, 2);
+  } finally {
+    worker.kill('SIGTERM');
+  }
+});
