@@ -7,6 +7,7 @@ import { priceFor, UnknownModelPriceError } from '../domain/pricing';
 import type { FactoryRunInput, RunSettings } from '../domain/run';
 import { RUN_DEFAULTS, type FactoryConfig } from '../domain/specConfig';
 import { loadFactoryConfig, loadHoldout, SpecFileError } from '../runtime/specFiles';
+import { SYSTEM_READONLY_DIRS } from '../sandbox/bubblewrap';
 
 export class InputError extends Error {
   override name = 'InputError';
@@ -37,6 +38,11 @@ export function loadRunInput(specDirArg: string, holdoutDirArg: string, override
   // The implementer reads the spec folder: a holdout inside it (or the other way round) would leak.
   if (isInside(specDir, holdoutDir) || isInside(holdoutDir, specDir)) {
     throw new InputError(`the holdout folder ${holdoutDir} and the spec folder ${specDir} overlap: keep the holdout apart from the spec`);
+  }
+  // The implementer's sandbox mounts the system folders read-only: a holdout there would be visible.
+  const systemDir = SYSTEM_READONLY_DIRS.find((d) => isInside(d, holdoutDir));
+  if (systemDir) {
+    throw new InputError(`the holdout folder ${holdoutDir} is inside ${systemDir}, which every sandbox can read: move it elsewhere`);
   }
   if (!fs.readdirSync(specDir).some((f) => f.toLowerCase().endsWith('.md'))) {
     throw new InputError(`spec folder ${specDir} has no markdown file: write the spec in one or more .md files there`);

@@ -9,7 +9,12 @@ import { resolveInWorkspace } from './workspacePaths';
 import type { CommandResult, RunOptions, Sandbox } from './types';
 
 /** System folders a command needs to find its tools. Deliberately not /home, /root, /work, /tmp, /opt. */
-const SYSTEM_READONLY_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc'];
+export const SYSTEM_READONLY_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+/** Of /etc only what programs need to start; never shadow, keys or host configuration. */
+const ETC_ENTRIES = [
+  'passwd', 'group', 'hosts', 'nsswitch.conf', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'alternatives',
+  'ssl', 'ca-certificates', 'localtime', 'timezone', 'os-release', 'debian_version', 'mime.types',
+];
 const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const WORKSPACE_MOUNT = '/workspace';
 const DEFAULT_OUTPUT_CAP_BYTES = 64 * 1024;
@@ -143,6 +148,7 @@ export class BubblewrapSandbox implements Sandbox {
   private bwrapArgs(env: Record<string, string>): string[] {
     const args = ['--unshare-all', '--die-with-parent', '--new-session', '--clearenv', '--cap-drop', 'ALL'];
     for (const dir of SYSTEM_READONLY_DIRS) args.push('--ro-bind-try', dir, dir);
+    for (const entry of ETC_ENTRIES) args.push('--ro-bind-try', `/etc/${entry}`, `/etc/${entry}`);
     args.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
     args.push('--bind', this.workspaceDir, WORKSPACE_MOUNT);
     for (const m of this.options.mounts ?? []) args.push(m.readOnly ? '--ro-bind' : '--bind', m.hostPath, m.sandboxPath);

@@ -15,7 +15,7 @@ function tempSandbox(extra: Partial<ConstructorParameters<typeof BubblewrapSandb
 test('the workspace is the only writable place, and the host home and project are invisible', async () => {
   const { dir, sandbox } = tempSandbox();
   const r = await sandbox.run(
-    'echo made > here.txt; touch /usr/evil 2>&1; ls /root /work 2>&1; cat /proc/self/status | grep NoNewPrivs',
+    'echo made > here.txt; touch /usr/evil 2>&1; ls /root /work 2>&1; cat /etc/shadow 2>&1; cat /proc/self/status | grep NoNewPrivs',
     { timeoutMs: 10_000 },
   );
   assert.equal(fs.readFileSync(path.join(dir, 'here.txt'), 'utf8'), 'made\n');
@@ -23,6 +23,7 @@ test('the workspace is the only writable place, and the host home and project ar
   assert.match(r.output, /cannot access '\/root'/);
   assert.match(r.output, /cannot access '\/work'/);
   assert.match(r.output, /NoNewPrivs:\s+1/);
+  assert.match(r.output, /\/etc\/shadow: No such file/);
   assert.equal(fs.existsSync('/usr/evil'), false);
 });
 
