@@ -109,7 +109,10 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
     {
       validator: (capUsd) => {
         if (!(capUsd > 0)) throw new Error('the budget must be a positive number of USD');
-        if (capUsd < ledger.spentUsd) throw new Error(`the budget cannot go below the ${ledger.spentUsd.toFixed(4)} USD already spent`);
+        const { spentUsd, reservedUsd } = ledger.snapshot();
+        if (capUsd < spentUsd + reservedUsd) {
+          throw new Error(`the budget cannot go below the ${(spentUsd + reservedUsd).toFixed(4)} USD already spent or reserved`);
+        }
       },
     },
   );
