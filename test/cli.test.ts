@@ -31,6 +31,17 @@ function jsonLine(stdout: string): Record<string, any> {
   return JSON.parse(lines[0]!);
 }
 
+/** Polls `factory status` until the run has an outcome (two minutes at most). */
+async function statusWhenEnded(runId: string): Promise<Record<string, any>> {
+  let last: Record<string, any> = {};
+  for (let i = 0; i < 120 && !last.outcome; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const s = factory(['status', runId, '--json']);
+    if (s.code === 0) last = jsonLine(s.stdout);
+  }
+  return last;
+}
+
 before(async () => {
   twinProcess = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'twins', 'openai', 'main.ts'), '--script', path.join(ROMAN, 'twin-script.yaml'), '--port', '0', '--api-key', KEY], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -119,12 +130,7 @@ test('a detached run goes on in the background and reports through status', asyn
   const started = factory(['run', '--spec', path.join(ROMAN, 'spec'), '--holdout', path.join(ROMAN, 'holdout'), '--detach', '--json']);
   assert.equal(started.code, 0, started.stderr);
   const { runId } = jsonLine(started.stdout);
-  let last: Record<string, any> = {};
-  for (let i = 0; i < 120 && !last.outcome; i++) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const s = factory(['status', runId, '--json']);
-    if (s.code === 0) last = jsonLine(s.stdout);
-  }
+  const last = await statusWhenEnded(runId);
   assert.equal(last.outcome, 'converged');
   assert.equal(last.iterations, 2);
 });
@@ -151,12 +157,7 @@ test('a run survives stopping the server and its worker: status says so, a new w
     env: { ...process.env, FACTORY_HOME: home, OPENAI_API_KEY: KEY, TEMPORAL_ADDRESS: '' },
   });
   try {
-    let last: Record<string, any> = {};
-    for (let i = 0; i < 120 && !last.outcome; i++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      const s = factory(['status', runId, '--json']);
-      if (s.code === 0) last = jsonLine(s.stdout);
-    }
+    const last = await statusWhenEnded(runId);
     assert.equal(last.outcome, 'converged');
     assert.equal(last.iterations, 2);
   } finally {
