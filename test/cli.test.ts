@@ -63,6 +63,17 @@ after(() => {
   fs.rmSync(home, { recursive: true, force: true });
 });
 
+test('factory demo converges offline and says where the code is', () => {
+  const demo = factory(['demo', '--json']);
+  assert.equal(demo.code, 0, demo.stderr);
+  const result = jsonLine(demo.stdout);
+  assert.equal(result.outcome, 'converged');
+  assert.equal(result.iterations, 2);
+  assert.ok(fs.existsSync(path.join(result.exportedTo, 'slugify.js')));
+  // Progress went to stderr, one line per iteration.
+  assert.match(demo.stderr, /iteration 1: satisfaction [\d.]+% .*\niteration 2: satisfaction 100\.0%/);
+});
+
 test('an unseen spec converges after two iterations, and its export passes the holdout', () => {
   const run = factory(['run', '--spec', path.join(ROMAN, 'spec'), '--holdout', path.join(ROMAN, 'holdout'), '--json']);
   assert.equal(run.code, 0, run.stderr);

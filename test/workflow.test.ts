@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { REPO, demoInput, parseTwinScript, startFactoryTestEnv, startRun, startTwin, type FactoryTestEnv } from './support/factoryEnv';
 import { factoryWorkflowBundle } from '../workers/factoryWorkers';
@@ -18,7 +19,20 @@ function payloadTexts(value: unknown, out: string[] = []): string[] {
 }
 
 const DEMO_SCRIPT = path.join(REPO, 'twins', 'openai', 'scripts', 'slugify-demo.yaml');
-const HISTORY_FIXTURE = path.join(REPO, 'test', 'fixtures', 'histories', 'slugify-converged.json');
+const HISTORY_FIXTURES = path.join(REPO, 'test', 'fixtures', 'histories');
+
+/**
+ * A run's history must replay without non-determinism; with RECORD_HISTORIES=1 it also becomes a
+ * fixture that future workflow code must keep replaying (change logic behind patched() to do so).
+ */
+async function replayAndRecord(handle: WorkflowHandle, name: string): Promise<void> {
+  const history = await handle.fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: await factoryWorkflowBundle() }, history, handle.workflowId);
+  if (process.env.RECORD_HISTORIES === '1') {
+    fs.mkdirSync(HISTORY_FIXTURES, { recursive: true });
+    fs.writeFileSync(path.join(HISTORY_FIXTURES, `${name}.json`), historyToJSON(history));
+  }
+}
 
 let t: FactoryTestEnv;
 before(async () => {
@@ -57,20 +71,19 @@ test('the demo spec converges in two iterations: a flawed attempt, feedback, the
     assert.match(historyText, /"candidateDigest":"[0-9a-f]{64}"/);
     assert.doesNotMatch(historyText, /normalize\('NFKD'\)|You are the implementer|Crème/);
 
-    // A recorded history of this full run must replay without non-determinism.
-    await Worker.runReplayHistory({ workflowBundle: await factoryWorkflowBundle() }, history, handle.workflowId);
-    if (process.env.RECORD_HISTORIES === '1') {
-      fs.mkdirSync(path.dirname(HISTORY_FIXTURE), { recursive: true });
-      fs.writeFileSync(HISTORY_FIXTURE, historyToJSON(history));
-    }
+    await replayAndRecord(handle, 'slugify-converged');
   } finally {
     await twin.close();
   }
 });
 
-test('a recorded history of a full converged run replays against the current workflow code', async () => {
-  const history = historyFromJSON(JSON.parse(fs.readFileSync(HISTORY_FIXTURE, 'utf8')));
-  await Worker.runReplayHistory({ workflowBundle: await factoryWorkflowBundle() }, history, 'recorded-slugify-run');
+test('recorded histories of full runs replay against the current workflow code', async () => {
+  const files = fs.readdirSync(HISTORY_FIXTURES).filter((f) => f.endsWith('.json'));
+  assert.ok(files.includes('slugify-converged.json'), 'the converged run is among the recorded histories');
+  for (const file of files) {
+    const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORY_FIXTURES, file), 'utf8')));
+    await Worker.runReplayHistory({ workflowBundle: await factoryWorkflowBundle() }, history, file);
+  }
 });
 
 test('the budget guard ends a run as budget_exhausted without spend ever passing the cap', async () => {
@@ -88,6 +101,7 @@ test('the budget guard ends a run as budget_exhausted without spend ever passing
     assert.ok(limits.some((l) => l < 4096), `max_completion_tokens were ${limits.join(',')}`);
     // Its last work was still validated and kept as the best candidate.
     assert.ok(result.best, 'the best candidate is kept');
+    await replayAndRecord(handle, 'slugify-budget-exhausted');
   } finally {
     await twin.close();
   }
@@ -153,6 +167,7 @@ test('cancel ends a run cleanly as cancelled', async () => {
     const result = await handle.result();
     assert.equal(result.outcome, 'cancelled');
     assert.equal(result.phase, 'done');
+    await replayAndRecord(handle, 'cancelled');
   } finally {
     await twin.close();
   }
@@ -189,9 +204,11 @@ test('a failing self-test goes back to the agent, which fixes its code before va
     }),
   );
   try {
-    const result = await (await startRun(t, demoInput(twin))).result();
+    const handle = await startRun(t, demoInput(twin));
+    const result = await handle.result();
     assert.equal(result.outcome, 'converged', result.reason);
     assert.equal(result.history.length, 1);
+    await replayAndRecord(handle, 'self-test-fixed');
     assert.equal(result.history[0]!.selfTestPassed, true);
     const second = JSON.stringify(twin.requests()[1]!.body.messages);
     assert.match(second, /Your test command exited with code 1/);
