@@ -5,13 +5,16 @@ import { saveConversation, type ConversationRef } from '../agent/conversation';
 import { SYSTEM_PROMPT, iterationMessage, specMessage, type SpecDocument } from '../agent/prompts';
 import type { ImplementerFeedback } from '../workflows/feedback';
 import type { ActivityDeps } from './deps';
-import { implementerSandbox } from './sandbox';
+import { materializeWorkspace } from '../sandbox/snapshot';
+import { implementerSandbox, workspaceDir } from './sandbox';
 
 export interface StartConversationInput {
   runId: string;
   iteration: number;
   specDigest: string;
   feedback?: ImplementerFeedback;
+  /** The candidate the workspace held at the end of the previous iteration. */
+  workspaceFrom?: string;
 }
 
 export interface SpecSnapshot {
@@ -35,6 +38,9 @@ export function conversationActivities(deps: ActivityDeps) {
 
     async startConversation(input: StartConversationInput): Promise<ConversationRef> {
       const spec = deps.store.getJson<SpecSnapshot>(input.specDigest);
+      // A run that moved to another machine (or lost its disk) finds its workspace in the store.
+      const workspace = workspaceDir(deps, input.runId);
+      if (input.workspaceFrom && !fs.existsSync(workspace)) materializeWorkspace(deps.store, input.workspaceFrom, workspace);
       const files = await implementerSandbox(deps, input.runId).listFiles('.');
       return saveConversation(deps.store, [
         { role: 'system', content: SYSTEM_PROMPT },

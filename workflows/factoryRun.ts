@@ -199,7 +199,8 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
   /** The agent loop of one iteration: every LLM turn and every tool call is its own activity. */
   async function implement(iteration: number, specDigest: string, feedback?: ImplementerFeedback): Promise<ImplementEnding> {
     status.phase = 'implement';
-    let conversation = await implementer.startConversation({ runId, iteration, specDigest, feedback });
+    const workspaceFrom = status.history.at(-1)?.candidateDigest;
+    let conversation = await implementer.startConversation({ runId, iteration, specDigest, feedback, workspaceFrom });
     let pending: AppendedMessage[] = [];
     let pendingBytes = 0;
     let selfTestRounds = 0;
