@@ -81,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (e instanceof WorkflowNotFoundError) {
-      err(`factory: no run with that id: list runs with "temporal workflow list" or check FACTORY_HOME`);
+      err(`factory: no run with id "${e.workflowId}" on this Temporal server: check the id, and FACTORY_HOME or TEMPORAL_ADDRESS`);
       return 2;
     }
     err(`factory: ${(e as Error).message}`);
@@ -208,6 +208,15 @@ async function fetchStatus(client: Client, runId: string): Promise<RunStatus> {
   }
 }
 
+/** The handle of a run that is still going; an ended run can no longer be changed. */
+async function liveRun(client: Client, runId: string): Promise<WorkflowHandle<typeof factoryRun>> {
+  const handle = client.workflow.getHandle<typeof factoryRun>(runId);
+  const { status } = await handle.describe();
+  if (status.name === 'RUNNING') return handle;
+  const outcome = status.name === 'COMPLETED' ? (await handle.result()).outcome : status.name.toLowerCase();
+  throw new Error(`run ${runId} has already ended (${outcome}): only a live run can be changed`);
+}
+
 async function status(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
   const runId = positionals[0];
@@ -240,7 +249,7 @@ async function cancel(argv: string[]): Promise<number> {
   const runId = positionals[0];
   if (!runId) throw new UsageError('cancel needs a run id');
   const client = await temporalClient(await temporalTarget(err));
-  await client.workflow.getHandle(runId).signal(cancelSignal, 'factory cancel');
+  await (await liveRun(client, runId)).signal(cancelSignal, 'factory cancel');
   out(`cancel requested for ${runId}: it ends after the step in flight`);
   return 0;
 }
@@ -251,7 +260,7 @@ async function budget(argv: string[]): Promise<number> {
   const capUsd = numberFlag('budget', amount);
   if (!runId || capUsd === undefined) throw new UsageError('budget needs a run id and a number of USD');
   const client = await temporalClient(await temporalTarget(err));
-  const s = await client.workflow.getHandle(runId).executeUpdate(setBudgetUpdate, { args: [capUsd] });
+  const s = await (await liveRun(client, runId)).executeUpdate(setBudgetUpdate, { args: [capUsd] });
   out(`run ${runId}: cap is now $${s.capUsd.toFixed(4)}, spent $${s.spentUsd.toFixed(4)}`);
   return 0;
 }

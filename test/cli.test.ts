@@ -92,6 +92,10 @@ test('an unseen spec converges after two iterations, and its export passes the h
   assert.equal(jsonLine(status.stdout).outcome, 'converged');
   assert.equal(jsonLine(status.stdout).iterations, 2);
 
+  const late = factory(['budget', result.runId, '1']);
+  assert.equal(late.code, 1);
+  assert.match(late.stderr, /has already ended \(converged\): only a live run can be changed/);
+
   const dir = path.join(home, 'export-roman');
   const exported = factory(['export', result.runId, dir]);
   assert.equal(exported.code, 0, exported.stderr);
