@@ -99,8 +99,12 @@ function startRun(client: Client, input: FactoryRunInput): Promise<WorkflowHandl
   });
 }
 
-/** Waits for the run, printing each iteration as it is validated. */
+/** Waits for the run, printing each iteration as it is validated. Ctrl-C leaves the run alive. */
 async function follow(handle: WorkflowHandle<typeof factoryRun>, print: boolean): Promise<FactoryRunResult> {
+  process.once('SIGINT', () => {
+    err(`\nrun ${handle.workflowId} goes on: "factory worker" resumes it, "factory status ${handle.workflowId}" shows it`);
+    process.exit(130);
+  });
   const result = handle.result();
   let shown = 0;
   const show = (s: RunStatus | undefined): void => {
