@@ -2,13 +2,13 @@
 // the answer. The response is recorded under its run, turn and request before returning, so a
 // retried activity (after a worker crash, say) replays it instead of paying for it again.
 import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { loadConversation, promptTokensUpperBound, saveConversation } from '../agent/conversation';
 import { toolDefinitions } from '../agent/tools';
 import { LOST_LLM_CALL, type LlmTurnInput, type LlmTurnResult } from '../domain/llmTurn';
 import { runLogger, type ActivityDeps } from './deps';
-import { ApplicationFailure } from '@temporalio/common';
 import { finalFailure, retryableFailure } from './errors';
 import { whileHeartbeating } from './heartbeat';
 
