@@ -80,3 +80,18 @@ test('tool arguments are validated and reported to the agent', async () => {
   const run = await executeTool(sandbox, 'run_command', JSON.stringify({ command: 'node src/a.js', timeout_seconds: 10 }));
   assert.match(run.content, /^exit code 0\n42/);
 });
+
+test('a dangling symlink cannot be written through to create a file outside the workspace', async () => {
+  const { dir, sandbox } = tempSandbox();
+  const outside = path.join(os.tmpdir(), `escape-${process.pid}-${Date.now()}`);
+  fs.symlinkSync(outside, path.join(dir, 'x'));
+  const r = await executeTool(sandbox, 'write_file', JSON.stringify({ path: 'x', content: 'pwned' }));
+  assert.match(r.content, /outside the workspace/);
+  assert.equal(fs.existsSync(outside), false);
+  fs.symlinkSync('loop', path.join(dir, 'loop'));
+  assert.match((await executeTool(sandbox, 'read_file', JSON.stringify({ path: 'loop' }))).content, /outside the workspace/);
+  // A symlink that stays inside is fine.
+  fs.writeFileSync(path.join(dir, 'real.txt'), 'inside');
+  fs.symlinkSync('real.txt', path.join(dir, 'alias.txt'));
+  assert.equal((await executeTool(sandbox, 'read_file', JSON.stringify({ path: 'alias.txt' }))).content, 'inside');
+});
