@@ -2,10 +2,24 @@
 // (sent as JSON Schema) and the runtime validator of the arguments the model sends back.
 import { z } from 'zod';
 import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completions';
-import { PathOutsideWorkspaceError, type Sandbox } from '../sandbox/types';
+import { NotARegularFileError, PathOutsideWorkspaceError, type Sandbox } from '../sandbox/types';
 
 const MAX_COMMAND_SECONDS = 600;
-const MAX_READ_CHARS = 100_000;
+const MAX_READ_BYTES = 100_000;
+
+/** What the model reads for a failed file operation: the reason, never a host path. */
+const ERRNO_MESSAGES: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EISDIR: 'that path is a folder; use list_files',
+  ENOTDIR: 'a part of that path is a file, not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ELOOP: 'too many symbolic links',
+  EEXIST: 'already exists',
+  ENAMETOOLONG: 'the path is too long',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+};
 
 export const toolSchemas = {
   write_file: z
@@ -73,10 +87,14 @@ export async function executeTool(sandbox: Sandbox, name: string, argumentsJson:
   try {
     return await runValidated(sandbox, name, parsed.data, signal);
   } catch (err) {
-    if (err instanceof PathOutsideWorkspaceError) return { ok: false, content: `error: ${err.message}` };
+    if (err instanceof PathOutsideWorkspaceError || err instanceof NotARegularFileError) {
+      return { ok: false, content: `error: ${err.message}` };
+    }
+    // Any failure of the file system is the agent's to handle, not a reason to end the run.
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { ok: false, content: `error: no such file or folder` };
-    if (code === 'EISDIR') return { ok: false, content: `error: that path is a folder; use list_files` };
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+      return { ok: false, content: `error: ${ERRNO_MESSAGES[code] ?? code}` };
+    }
     throw err;
   }
 }
@@ -90,10 +108,10 @@ async function runValidated(sandbox: Sandbox, name: ToolName, args: unknown, sig
     }
     case 'read_file': {
       const a = args as z.infer<typeof toolSchemas.read_file>;
-      const text = await sandbox.readFile(a.path);
+      const { content, totalBytes } = await sandbox.readFile(a.path, MAX_READ_BYTES);
       return {
         ok: true,
-        content: text.length > MAX_READ_CHARS ? `${text.slice(0, MAX_READ_CHARS)}\n[truncated: file has ${text.length} characters]` : text,
+        content: totalBytes > MAX_READ_BYTES ? `${content}\n[truncated: the file has ${totalBytes} bytes]` : content,
       };
     }
     case 'list_files': {

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveInWorkspace } from './workspacePaths';
-import type { CommandResult, RunOptions, Sandbox } from './types';
+import { NotARegularFileError, type CommandResult, type RunOptions, type Sandbox } from './types';
 
 /** System folders a command needs to find its tools. Deliberately not /home, /root, /work, /tmp, /opt. */
 export const SYSTEM_READONLY_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
@@ -72,12 +72,28 @@ export class BubblewrapSandbox implements Sandbox {
 
   async writeFile(relativePath: string, content: string): Promise<void> {
     const file = resolveInWorkspace(this.workspaceDir, relativePath);
+    const existing = await fs.promises.stat(file).catch(() => undefined);
+    if (existing && !existing.isFile()) {
+      if (existing.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+      throw new NotARegularFileError(relativePath);
+    }
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
     await fs.promises.writeFile(file, content, 'utf8');
   }
 
-  async readFile(relativePath: string): Promise<string> {
-    return fs.promises.readFile(resolveInWorkspace(this.workspaceDir, relativePath), 'utf8');
+  async readFile(relativePath: string, maxBytes: number): Promise<{ content: string; totalBytes: number }> {
+    const file = resolveInWorkspace(this.workspaceDir, relativePath);
+    const stat = await fs.promises.stat(file);
+    if (stat.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    if (!stat.isFile()) throw new NotARegularFileError(relativePath);
+    const handle = await fs.promises.open(file, 'r');
+    try {
+      const buffer = Buffer.alloc(Math.min(maxBytes, stat.size));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      return { content: buffer.subarray(0, bytesRead).toString('utf8'), totalBytes: stat.size };
+    } finally {
+      await handle.close();
+    }
   }
 
   async listFiles(relativePath: string): Promise<string[]> {

@@ -22,7 +22,8 @@ export interface RunOptions {
 export interface Sandbox {
   readonly id: string;
   writeFile(relativePath: string, content: string): Promise<void>;
-  readFile(relativePath: string): Promise<string>;
+  /** At most `maxBytes` of a regular file, and how big the file really is. */
+  readFile(relativePath: string, maxBytes: number): Promise<{ content: string; totalBytes: number }>;
   /** Files (not directories) under a folder of the workspace, relative to the workspace root. */
   listFiles(relativePath: string): Promise<string[]>;
   run(command: string, options: RunOptions): Promise<CommandResult>;
@@ -33,5 +34,13 @@ export class PathOutsideWorkspaceError extends Error {
   constructor(readonly requested: string) {
     super(`path "${requested}" is outside the workspace; use a path relative to the workspace root`);
     this.name = 'PathOutsideWorkspaceError';
+  }
+}
+
+/** A FIFO, socket or device where a file was expected: reading or writing it could block forever. */
+export class NotARegularFileError extends Error {
+  constructor(readonly requested: string) {
+    super(`"${requested}" is not a regular file`);
+    this.name = 'NotARegularFileError';
   }
 }

@@ -95,3 +95,18 @@ test('a dangling symlink cannot be written through to create a file outside the 
   fs.symlinkSync('real.txt', path.join(dir, 'alias.txt'));
   assert.equal((await executeTool(sandbox, 'read_file', JSON.stringify({ path: 'alias.txt' }))).content, 'inside');
 });
+
+test('file system mistakes come back to the agent as messages; FIFOs and huge files cannot stall the worker', async () => {
+  const { dir, sandbox } = tempSandbox();
+  fs.writeFileSync(path.join(dir, 'a'), 'x');
+  const tool = async (name: string, args: object) => (await executeTool(sandbox, name, JSON.stringify(args))).content;
+  assert.equal(await tool('read_file', { path: 'a/b' }), 'error: a part of that path is a file, not a folder');
+  assert.equal(await tool('list_files', { path: 'a' }), 'error: a part of that path is a file, not a folder');
+  await sandbox.run('mkfifo pipe; truncate -s 3G sparse.bin', { timeoutMs: 10_000 });
+  assert.equal(await tool('read_file', { path: 'pipe' }), 'error: "pipe" is not a regular file');
+  assert.equal(await tool('write_file', { path: 'pipe', content: 'x' }), 'error: "pipe" is not a regular file');
+  const big = await tool('read_file', { path: 'sparse.bin' });
+  assert.ok(big.length < 200_000);
+  assert.match(big, /\[truncated: the file has 3221225472 bytes\]$/);
+  assert.doesNotMatch(await tool('read_file', { path: 'missing/x' }), new RegExp(dir));
+});
