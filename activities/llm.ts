@@ -61,7 +61,8 @@ export function llmActivities(deps: ActivityDeps, config: LlmClientConfig = {}) 
       // Mark the call as sent before sending: if this worker dies mid-request, the retry must not
       // send again silently, because the lost call may have been paid. The workflow settles it at
       // its worst case first and then acknowledges it.
-      const sentKey = `${recordKey}.sent`;
+      // Per turn, not per request: a resend after a lost call may carry a different output limit.
+      const sentKey = `turns/${input.runId}/${input.iteration}-${input.turn}.sent`;
       const sent = deps.store.getRecord<{ count: number }>(sentKey)?.count ?? 0;
       if (sent > (input.acknowledgedLostCalls ?? 0)) {
         throw ApplicationFailure.nonRetryable(`an earlier call of turn ${input.turn} was lost in flight and may have been paid`, LOST_LLM_CALL, sent);

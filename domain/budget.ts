@@ -68,7 +68,8 @@ export class BudgetLedger {
     const affordableOutput =
       leftForOutputUsd <= 0 ? 0 : Math.floor((leftForOutputUsd * 1_000_000) / req.price.outputUsdPerMTok);
     const maxOutputTokens = Math.min(req.requestedOutputTokens, affordableOutput);
-    if (maxOutputTokens < req.minUsefulOutputTokens) {
+    // Written so that NaN (a broken price) refuses the call instead of letting it through.
+    if (!(maxOutputTokens >= req.minUsefulOutputTokens)) {
       return {
         ok: false,
         reason: `only ${this.availableUsd.toFixed(6)} USD left of ${this.state.capUsd} USD: not enough for a call with ` +

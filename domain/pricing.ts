@@ -34,7 +34,8 @@ export class UnknownModelPriceError extends Error {
 }
 
 export function priceFor(model: string, overrides: PriceTable = {}): ModelPrice {
-  const price = overrides[model] ?? DEFAULT_PRICES[model];
+  // Own properties only: "constructor" or "toString" must not find Object.prototype's members.
+  const price = Object.hasOwn(overrides, model) ? overrides[model] : Object.hasOwn(DEFAULT_PRICES, model) ? DEFAULT_PRICES[model] : undefined;
   if (!price) throw new UnknownModelPriceError(model);
   return price;
 }

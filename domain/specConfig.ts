@@ -1,11 +1,18 @@
 // The schema of a spec's factory.yaml: what the implementer must satisfy and the run's limits.
 import { z } from 'zod';
 
-export const modelPriceSchema = z.object({
-  inputUsdPerMTok: z.number().nonnegative(),
-  cachedInputUsdPerMTok: z.number().nonnegative(),
-  outputUsdPerMTok: z.number().positive(),
-});
+export const modelPriceSchema = z
+  .object({
+    inputUsdPerMTok: z.number().nonnegative(),
+    cachedInputUsdPerMTok: z.number().nonnegative(),
+    outputUsdPerMTok: z.number().positive(),
+  })
+  .strict()
+  // Reservations price input at the uncached rate: that is only an upper bound if cached is cheaper.
+  .refine((p) => p.cachedInputUsdPerMTok <= p.inputUsdPerMTok, {
+    message: 'cachedInputUsdPerMTok must not exceed inputUsdPerMTok',
+    path: ['cachedInputUsdPerMTok'],
+  });
 
 export const factoryConfigSchema = z
   .object({
@@ -15,7 +22,8 @@ export const factoryConfigSchema = z
     /** An OpenAI-compatible endpoint; OPENAI_BASE_URL and --base-url take precedence. */
     baseUrl: z.url().optional(),
     budgetUsd: z.number().positive().optional(),
-    threshold: z.number().gt(0).lte(1).optional(),
+    // The lower bound of a 95% interval never reaches 1, so a threshold of 1 could never converge.
+    threshold: z.number().gt(0).lt(1).optional(),
     maxIterations: z.number().int().positive().optional(),
     maxTurnsPerIteration: z.number().int().positive().optional(),
     maxOutputTokens: z.number().int().min(64).optional(),

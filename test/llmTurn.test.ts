@@ -83,8 +83,10 @@ test('a call lost in flight is not sent again until the workflow has paid for it
   try {
     // What a worker that died mid-request leaves behind: the call marked sent, no recorded answer.
     const first = await llm.llmTurn(input);
-    const key = fs.readdirSync(path.join(deps.paths.store, 'records', 'turns', 'run-1')).find((f) => f.endsWith('.sent.json'))!;
-    fs.rmSync(path.join(deps.paths.store, 'records', 'turns', 'run-1', key.replace('.sent.json', '.json')));
+    const records = path.join(deps.paths.store, 'records', 'turns', 'run-1');
+    const answers = fs.readdirSync(records).filter((f) => !f.endsWith('.sent.json'));
+    assert.equal(answers.length, 1);
+    fs.rmSync(path.join(records, answers[0]!));
     await assert.rejects(llm.llmTurn(input), (e: Error & { type?: string }) => e.type === 'LostLlmCall');
     assert.equal(twin.requests().length, 1);
     const again = await llm.llmTurn({ ...input, acknowledgedLostCalls: 1 });

@@ -10,6 +10,7 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ImplementerActivities, ValidationActivities } from '../activities';
@@ -166,8 +167,9 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
         status.reason = reserved.reason;
         return 'budget_exhausted';
       }
+      let answer: LlmTurnResult;
       try {
-        const answer = await llm.llmTurn({
+        answer = await llm.llmTurn({
           runId,
           iteration,
           turn,
@@ -179,20 +181,32 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
           inputTokensUpperBound,
           acknowledgedLostCalls,
         });
-        ledger.settle(reservationId, price, answer.usage);
-        return answer;
       } catch (err) {
         const lost = lostCallsOf(err);
-        if (lost === undefined) {
-          ledger.release(reservationId);
-          throw err;
+        if (lost !== undefined) {
+          ledger.settleAtReservation(reservationId);
+          status.lostLlmCalls += lost - acknowledgedLostCalls;
+          acknowledgedLostCalls = lost;
+          syncLedger();
+          continue;
         }
-        ledger.settleAtReservation(reservationId);
-        status.lostLlmCalls += lost - acknowledgedLostCalls;
-        acknowledgedLostCalls = lost;
-      } finally {
+        // A call that timed out or was cancelled may have been sent and paid: count its worst case.
+        if (mayHaveBeenSent(err)) ledger.settleAtReservation(reservationId);
+        else ledger.release(reservationId);
         syncLedger();
+        throw err;
       }
+      const costUsd = ledger.settle(reservationId, price, answer.usage);
+      syncLedger();
+      if (costUsd > reserved.reservation.amountUsd * (1 + 1e-9)) {
+        // Only an endpoint that ignores max_completion_tokens (or miscounts) gets here: stop paying it.
+        throw ApplicationFailure.nonRetryable(
+          `the model endpoint billed ${costUsd.toFixed(6)} USD for a call bounded at ${reserved.reservation.amountUsd.toFixed(6)} USD: ` +
+            'it does not honour max_completion_tokens, so the budget cannot be guaranteed; use another endpoint',
+          'EndpointExceededBounds',
+        );
+      }
+      return answer;
     }
   }
 
@@ -282,6 +296,10 @@ function lostCallsOf(err: unknown): number | undefined {
   if (!(cause instanceof ApplicationFailure) || cause.type !== LOST_LLM_CALL) return undefined;
   const count = Number(cause.details?.[0]);
   return Number.isInteger(count) && count > 0 ? count : undefined;
+}
+
+function mayHaveBeenSent(err: unknown): boolean {
+  return isCancellation(err) || (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure);
 }
 
 function failureReason(err: unknown): string {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BudgetLedger } from '../../domain/budget';
 import { costUsd, DEFAULT_PRICES, priceFor, UnknownModelPriceError } from '../../domain/pricing';
+import { factoryConfigSchema } from '../../domain/specConfig';
+import { describeZodError } from '../../domain/zodErrors';
 
 const price = DEFAULT_PRICES['gpt-4.1-mini']!;
 
@@ -75,4 +77,21 @@ test('a call of unknown cost is settled at its reservation, so the cap still hol
   assert.equal(ledger.snapshot().reservedUsd, 0);
   const next = ledger.reserve({ id: 'retry', price, inputTokensUpperBound: 5000, requestedOutputTokens: 100_000, minUsefulOutputTokens: 64 });
   assert.ok(next.ok && ledger.spentUsd + next.reservation.amountUsd <= 0.01);
+});
+
+test('prototype names are not models, and a broken price refuses the call instead of lifting the limit', () => {
+  for (const name of ['constructor', 'toString', '__proto__']) assert.throws(() => priceFor(name), UnknownModelPriceError);
+  const ledger = new BudgetLedger({ capUsd: 1 });
+  const broken = { inputUsdPerMTok: NaN, cachedInputUsdPerMTok: 0, outputUsdPerMTok: 1 };
+  assert.equal(ledger.reserve({ id: 'x', price: broken, inputTokensUpperBound: 10, requestedOutputTokens: 100, minUsefulOutputTokens: 1 }).ok, false);
+});
+
+test('a price whose cached input costs more than input is refused in factory.yaml', () => {
+  const r = factoryConfigSchema.safeParse({
+    name: 'x',
+    testCommand: 'true',
+    prices: { m: { inputUsdPerMTok: 1, cachedInputUsdPerMTok: 2, outputUsdPerMTok: 1 } },
+  });
+  assert.equal(r.success, false);
+  assert.match(describeZodError('factory.yaml', r.error!), /prices\.m\.cachedInputUsdPerMTok/);
 });
