@@ -16,6 +16,8 @@ import { finalFailure } from './errors';
 import { previousHeartbeat, whileHeartbeating } from './heartbeat';
 
 export const HOLDOUT_MOUNT = '/holdout';
+/** Room for a large test report: a report cut short is judged by its exit code alone. */
+const VALIDATION_OUTPUT_CAP_BYTES = 1024 * 1024;
 
 export interface ValidateInput {
   runId: string;
@@ -65,7 +67,7 @@ export function validationActivities(deps: ActivityDeps) {
           for (let trial = 1; trial <= scenario.trials; trial++) {
             const r = await runTrial(deps, input, scenario, signal);
             signal?.throwIfAborted();
-            const count = countObservations(r.stdout, r.exitCode);
+            const count = countObservations(r.stdout, r.exitCode, r.stdoutTruncated);
             passed += count.passed;
             total += count.total;
             trials.push({ trial, exitCode: r.exitCode, output: r.output });
@@ -91,6 +93,7 @@ async function runTrial(deps: ActivityDeps, input: ValidateInput, scenario: Scen
     const sandbox = new BubblewrapSandbox({
       id: `${input.runId}-validation`,
       workspaceDir: dir,
+      outputCapBytes: VALIDATION_OUTPUT_CAP_BYTES,
       mounts: [{ hostPath: path.resolve(input.holdoutDir), sandboxPath: HOLDOUT_MOUNT, readOnly: true }],
     });
     return await sandbox.run(scenario.run, { timeoutMs: scenario.timeoutSeconds * 1000, env: { HOLDOUT_DIR: HOLDOUT_MOUNT }, signal });

@@ -9,16 +9,26 @@ export interface ObservationCount {
 
 const TAP_POINT = /^(\s*)(not ok|ok)\b(?:\s+\d+)?([^#\n]*)(?:#\s*(\w+))?/;
 
-/** Leaf TAP test points: a point whose predecessor was indented deeper is a parent (node --test nests subtests). */
+const TAP_PLAN = /^1\.\.(\d+)\s*$/;
+
+/**
+ * Leaf TAP test points: a point whose predecessor was indented deeper is a parent (node --test
+ * nests subtests). A top-level plan that disagrees with the top-level points means something
+ * else printed TAP-like lines (the candidate itself, say): the count is not trusted then.
+ */
 export function countTap(output: string): { passed: number; total: number } | undefined {
   const points: Array<{ indent: number; ok: boolean; skipped: boolean }> = [];
+  let plannedTopLevel: number | undefined;
   for (const line of output.split('\n')) {
+    const plan = TAP_PLAN.exec(line);
+    if (plan) plannedTopLevel = Number(plan[1]);
     const m = TAP_POINT.exec(line);
     if (!m) continue;
     const directive = (m[4] ?? '').toUpperCase();
     points.push({ indent: m[1]!.length, ok: m[2] === 'ok', skipped: directive === 'SKIP' || directive === 'TODO' });
   }
   if (!points.length) return undefined;
+  if (plannedTopLevel !== undefined && points.filter((p) => p.indent === 0).length !== plannedTopLevel) return undefined;
   let passed = 0;
   let total = 0;
   points.forEach((p, i) => {
@@ -48,8 +58,10 @@ export function countJUnit(output: string): { passed: number; total: number } | 
  * A command that crashed or timed out after printing passing tests still failed: it adds one
  * failing observation, so a lucky partial run cannot count as a clean pass.
  */
-export function countObservations(stdout: string, exitCode: number | null): ObservationCount {
+export function countObservations(stdout: string, exitCode: number | null, stdoutTruncated = false): ObservationCount {
   const failedProcess = exitCode !== 0;
+  // Cut output may have lost its failures: only the exit code can be trusted then.
+  if (stdoutTruncated) return { passed: failedProcess ? 0 : 1, total: 1, format: 'exit-code' };
   const tap = countTap(stdout);
   if (tap) return withProcessFailure({ ...tap, format: 'tap' }, failedProcess);
   const junit = countJUnit(stdout);

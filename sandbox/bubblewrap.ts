@@ -154,6 +154,7 @@ export class BubblewrapSandbox implements Sandbox {
           output: combined.text() + (timedOut ? `\n[killed: timed out after ${options.timeoutMs} ms]` : ''),
           stdout: stdout.text(),
           outputTruncated: combined.truncated,
+          stdoutTruncated: stdout.truncated,
           timedOut,
           durationMs: Date.now() - started,
         });

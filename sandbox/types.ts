@@ -7,6 +7,7 @@ export interface CommandResult {
   output: string;
   stdout: string;
   outputTruncated: boolean;
+  stdoutTruncated: boolean;
   timedOut: boolean;
   durationMs: number;
 }

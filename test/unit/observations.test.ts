@@ -36,3 +36,13 @@ test('plain output: the exit code is one observation', () => {
 test('a crash after passing tests still counts as a failure', () => {
   assert.deepEqual(countObservations('ok 1 - a\nok 2 - b\n', 137), { passed: 2, total: 3, format: 'tap' });
 });
+
+test('TAP lines that disagree with the plan are not trusted: the exit code decides', () => {
+  const forged = 'ok 1 - real\nok 2 - printed by the candidate\nok 3 - printed by the candidate\n1..1\n';
+  assert.deepEqual(countObservations(forged, 1), { passed: 0, total: 1, format: 'exit-code' });
+});
+
+test('a report cut at the output cap is judged by its exit code alone', () => {
+  assert.deepEqual(countObservations('ok 1 - a\nok 2 - b\n', 1, true), { passed: 0, total: 1, format: 'exit-code' });
+  assert.deepEqual(countObservations('ok 1 - a\n', 0, true), { passed: 1, total: 1, format: 'exit-code' });
+});
