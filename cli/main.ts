@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { FactoryRunInput, FactoryRunResult, RunStatus } from '../domain/run';
 import { TASK_QUEUES } from '../domain/run';
 import { ContentStore } from '../runtime/contentStore';
@@ -72,8 +72,8 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      err(`factory: ${(e as Error).message}\n${USAGE}`);
+    if (e instanceof UsageError || String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+      err(`factory: ${(e as Error).message.split('\n')[0]} (see "factory help")`);
       return 2;
     }
     if (e instanceof InputError) {
@@ -264,7 +264,14 @@ async function budget(argv: string[]): Promise<number> {
   const capUsd = numberFlag('budget', amount);
   if (!runId || capUsd === undefined) throw new UsageError('budget needs a run id and a number of USD');
   const client = await temporalClient(await temporalTarget(err));
-  const s = await (await liveRun(client, runId)).executeUpdate(setBudgetUpdate, { args: [capUsd] });
+  let s: RunStatus;
+  try {
+    s = await (await liveRun(client, runId)).executeUpdate(setBudgetUpdate, { args: [capUsd] });
+  } catch (e) {
+    // The workflow's validator says why; the client wraps it as "Workflow Update failed".
+    if (e instanceof WorkflowUpdateFailedError && e.cause) throw new Error(`run ${runId}: ${e.cause.message}`);
+    throw e;
+  }
   out(`run ${runId}: cap is now $${s.capUsd.toFixed(4)}, spent $${s.spentUsd.toFixed(4)}`);
   return 0;
 }

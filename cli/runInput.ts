@@ -5,9 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { priceFor, UnknownModelPriceError } from '../domain/pricing';
 import type { FactoryRunInput, RunSettings } from '../domain/run';
-import { RUN_DEFAULTS, type FactoryConfig } from '../domain/specConfig';
+import { factoryConfigSchema, RUN_DEFAULTS, type FactoryConfig } from '../domain/specConfig';
 import { loadFactoryConfig, loadHoldout, SpecFileError } from '../runtime/specFiles';
-import { SYSTEM_READONLY_DIRS } from '../sandbox/bubblewrap';
+import { realpathOrResolved, SYSTEM_READONLY_DIRS } from '../sandbox/bubblewrap';
+import { isInside } from '../sandbox/workspacePaths';
 
 export class InputError extends Error {
   override name = 'InputError';
@@ -21,14 +22,29 @@ export interface RunOverrides {
   baseUrl?: string;
 }
 
-function isInside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+// Command-line overrides obey the same rules as their factory.yaml fields.
+const overridesSchema = factoryConfigSchema.pick({ model: true, budgetUsd: true, threshold: true, maxIterations: true, baseUrl: true });
+const FLAG_OF: Record<string, string> = {
+  model: '--model',
+  budgetUsd: '--budget-usd',
+  threshold: '--threshold',
+  maxIterations: '--max-iterations',
+  baseUrl: '--base-url',
+};
+
+function checkOverrides(overrides: RunOverrides): void {
+  const parsed = overridesSchema.safeParse(overrides);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0]!;
+  const field = String(issue.path[0]);
+  throw new InputError(`${FLAG_OF[field] ?? field} ${String(overrides[field as keyof RunOverrides])}: ${issue.message}`);
 }
 
 export function loadRunInput(specDirArg: string, holdoutDirArg: string, overrides: RunOverrides = {}): FactoryRunInput {
-  const specDir = path.resolve(specDirArg);
-  const holdoutDir = path.resolve(holdoutDirArg);
+  checkOverrides(overrides);
+  // Real paths: a symlink must not hide that a holdout lies inside the spec or a mounted system folder.
+  const specDir = realpathOrResolved(specDirArg);
+  const holdoutDir = realpathOrResolved(holdoutDirArg);
   if (!fs.existsSync(specDir) || !fs.statSync(specDir).isDirectory()) {
     throw new InputError(`spec folder ${specDir} does not exist: pass --spec with a folder holding the spec's markdown and factory.yaml`);
   }

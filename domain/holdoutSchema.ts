@@ -13,10 +13,19 @@ export const scenarioSchema = z
   })
   .strict();
 
-export const holdoutSchema = z.union([
-  z.array(scenarioSchema).min(1),
-  z.object({ scenarios: z.array(scenarioSchema).min(1) }).strict(),
-]).transform((v) => (Array.isArray(v) ? v : v.scenarios))
-  .refine((list) => new Set(list.map((s) => s.id)).size === list.length, { message: 'scenario ids must be unique' });
+// A bare list is accepted too; it is read as `scenarios:` so errors name the same field paths.
+export const holdoutSchema = z
+  .preprocess(
+    (v) => (Array.isArray(v) ? { scenarios: v } : v),
+    z.object({ scenarios: z.array(scenarioSchema).min(1) }).strict(),
+  )
+  .transform((v) => v.scenarios)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((s, i) => {
+      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['scenarios', i, 'id'], message: `"${s.id}" is used twice; ids must be unique` });
+      seen.add(s.id);
+    });
+  });
 
 export type Scenario = z.infer<typeof scenarioSchema>;

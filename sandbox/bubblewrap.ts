@@ -13,7 +13,7 @@ export const SYSTEM_READONLY_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', 
 /** Of /etc only what programs need to start; never shadow, keys or host configuration. */
 const ETC_ENTRIES = [
   'passwd', 'group', 'hosts', 'nsswitch.conf', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'alternatives',
-  'ssl', 'ca-certificates', 'localtime', 'timezone', 'os-release', 'debian_version', 'mime.types',
+  'ssl/certs', 'ca-certificates', 'localtime', 'timezone', 'os-release', 'debian_version', 'mime.types',
 ];
 const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const WORKSPACE_MOUNT = '/workspace';
@@ -47,6 +47,15 @@ export interface BubblewrapOptions {
   bwrapPath?: string;
 }
 
+/** Where a path really is, through symlinks, so a check cannot be fooled by a link into /usr. */
+export function realpathOrResolved(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
 let bwrapChecked: string | undefined;
 
 export function assertBubblewrapWorks(bwrapPath = 'bwrap'): void {
@@ -56,7 +65,7 @@ export function assertBubblewrapWorks(bwrapPath = 'bwrap'): void {
     timeout: 10_000,
   });
   if (probe.error) throw new SandboxUnavailableError((probe.error as NodeJS.ErrnoException).code ?? probe.error.message);
-  if (probe.status !== 0) throw new SandboxUnavailableError(probe.stderr.trim().split('\n')[0] ?? `exit ${probe.status}`);
+  if (probe.status !== 0) throw new SandboxUnavailableError(probe.stderr.trim().split('\n')[0] || `exit code ${probe.status}`);
   bwrapChecked = bwrapPath;
 }
 
@@ -170,7 +179,7 @@ export class BubblewrapSandbox implements Sandbox {
     args.push('--bind', this.workspaceDir, WORKSPACE_MOUNT);
     for (const m of this.options.mounts ?? []) args.push(m.readOnly ? '--ro-bind' : '--bind', m.hostPath, m.sandboxPath);
     for (const hidden of this.options.hiddenPaths ?? []) {
-      const abs = path.resolve(hidden);
+      const abs = realpathOrResolved(hidden);
       if (SYSTEM_READONLY_DIRS.some((d) => abs === d || abs.startsWith(`${d}/`)) && fs.existsSync(abs)) {
         args.push('--tmpfs', abs);
       }

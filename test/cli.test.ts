@@ -120,6 +120,8 @@ test('bad input gets one clear line and starts nothing', () => {
     [['run', '--spec', spec, '--holdout', bad], /scenarios\.yaml not found/],
     [['run', '--spec', spec, '--holdout', holdout, '--budget-usd', 'lots'], /--budget-usd needs a number/],
     [['run', '--spec', spec], /needs --spec DIR and --holdout DIR/],
+    [['run', '--spec', spec, '--holdout', holdout, '--threshold', '80'], /--threshold 80: .*<1/],
+    [['run', '--spec', spec, '--holdout', holdout, '--budget-usd=-1'], /--budget-usd -1: .*>0/],
   ];
   for (const [args, message] of cases) {
     const r = factory(args);
@@ -129,7 +131,7 @@ test('bad input gets one clear line and starts nothing', () => {
   const badHoldout = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-holdout-'));
   fs.writeFileSync(path.join(badHoldout, 'scenarios.yaml'), '- id: a\n  run: "true"\n  trials: 0\n');
   const r = factory(['run', '--spec', spec, '--holdout', badHoldout]);
-  assert.match(r.stderr, /scenarios\.yaml: field "0\.trials"/);
+  assert.match(r.stderr, /scenarios\.yaml: field "scenarios\.0\.trials"/);
 });
 
 test('a wrong API key ends the run as failed with the fix', () => {
