@@ -18,15 +18,20 @@ export class ServerStartError extends Error {
   override name = 'ServerStartError';
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
+/** Distinct free ports: all held open at once, since a port just closed can be handed out again. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () =>
+      new Promise<net.Server>((resolve, reject) => {
+        const srv = net.createServer();
+        srv.once('error', reject);
+        srv.listen(0, '127.0.0.1', () => resolve(srv));
+      }),
+    ),
+  );
+  const ports = servers.map((srv) => (srv.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  return ports;
 }
 
 export function canConnect(address: string, timeoutMs = 1000): Promise<boolean> {
@@ -61,11 +66,11 @@ export function readServerState(paths: FactoryPaths): ServerState | undefined {
 }
 
 async function serverArgs(paths: FactoryPaths): Promise<{ args: string[]; address: string }> {
-  const port = await freePort();
+  const [port, httpPort, metricsPort] = (await freePorts(3)) as [number, number, number];
   const address = `127.0.0.1:${port}`;
   const args = [
     'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port),
-    '--http-port', String(await freePort()), '--metrics-port', String(await freePort()),
+    '--http-port', String(httpPort), '--metrics-port', String(metricsPort),
     '--db-filename', paths.temporalDb, '--log-level', 'error',
   ];
   return { args, address };
@@ -92,15 +97,23 @@ export async function ensureEmbeddedServer(paths: FactoryPaths, log: (line: stri
   const binary = ensureTemporalBinary(log);
   fs.mkdirSync(paths.logs, { recursive: true });
   const logFile = path.join(paths.logs, 'temporal-server.log');
-  const { args, address } = await serverArgs(paths);
-  const out = fs.openSync(logFile, 'a');
-  const child = spawn(binary, args, { detached: true, stdio: ['ignore', out, out] });
-  fs.closeSync(out);
-  child.unref();
-  await waitUntilServing(address, child, logFile);
-  const state: ServerState = { pid: child.pid!, address, dbFile: paths.temporalDb };
-  fs.writeFileSync(paths.serverState, JSON.stringify(state));
-  return address;
+  // Another program may take one of the chosen ports before the server binds it: choose again.
+  for (let attempt = 1; ; attempt++) {
+    const { args, address } = await serverArgs(paths);
+    const out = fs.openSync(logFile, 'a');
+    const child = spawn(binary, args, { detached: true, stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    child.unref();
+    try {
+      await waitUntilServing(address, child, logFile);
+    } catch (err) {
+      if (attempt < 3 && /address already in use/.test((err as Error).message)) continue;
+      throw err;
+    }
+    const state: ServerState = { pid: child.pid!, address, dbFile: paths.temporalDb };
+    fs.writeFileSync(paths.serverState, JSON.stringify(state));
+    return address;
+  }
 }
 
 /** `factory server`: the same server in the foreground, until the user stops it. */
