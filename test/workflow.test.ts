@@ -217,3 +217,15 @@ test('a failing self-test goes back to the agent, which fixes its code before va
     await twin.close();
   }
 });
+
+test('a model the endpoint does not serve fails the run at once with the fix', async () => {
+  const twin = await startTwin(parseTwinScript({ models: ['gpt-4.1-mini'], episodes: [{ name: 'any', turns: [{ content: 'hi' }] }] }));
+  try {
+    const result = await (await startRun(t, demoInput(twin, { model: 'gpt-4o' }))).result();
+    assert.equal(result.outcome, 'failed');
+    assert.match(result.reason ?? '', /model "gpt-4o" is not served at .* \(404\): pass --model/);
+    assert.equal(twin.requests().length, 1, 'a 404 is not retried');
+  } finally {
+    await twin.close();
+  }
+});
