@@ -85,6 +85,7 @@ export function loadRunInput(specDirArg: string, holdoutDirArg: string, override
     testTimeoutSeconds: config.testTimeoutSeconds ?? RUN_DEFAULTS.testTimeoutSeconds,
     prices: config.prices ?? {},
     llmBaseUrl: overrides.baseUrl ?? process.env.OPENAI_BASE_URL ?? config.baseUrl,
+    iterationsPerExecution: config.iterationsPerExecution,
   };
   try {
     priceFor(settings.model, settings.prices);

@@ -1,5 +1,6 @@
 // The shapes that cross the workflow boundary: a run's input, its status and its result.
 // Only digests and small figures travel here; conversations and workspaces stay in the store.
+import type { LedgerState } from './budget';
 import type { ModelPrice } from './pricing';
 
 export const TASK_QUEUES = {
@@ -22,12 +23,43 @@ export interface RunSettings {
   prices: Record<string, ModelPrice>;
   /** The OpenAI-compatible endpoint of this run; unset means the worker's OPENAI_BASE_URL (or OpenAI). */
   llmBaseUrl?: string;
+  /** Iterations per workflow execution before the run continues as new (default 10). */
+  iterationsPerExecution?: number;
 }
 
 export interface FactoryRunInput {
   specDir: string;
   holdoutDir: string;
   settings: RunSettings;
+  /** Set when a run continues as new: what the earlier executions of the run established. */
+  carried?: RunCarryOver;
+}
+
+/** A scenario's result as validation reports it to the workflow (ids stay on this side). */
+export interface ScenarioVerdict {
+  id: string;
+  weight: number;
+  passed: number;
+  total: number;
+  feedback?: string;
+}
+
+/** All that reaches the implementer from validation. */
+export interface ImplementerFeedback {
+  previousIteration: number;
+  satisfaction: SatisfactionFigure;
+  sentences: string[];
+}
+
+/** Digests and figures only: a run continues as new without carrying conversations or workspaces. */
+export interface RunCarryOver {
+  lastIteration: number;
+  ledger: LedgerState;
+  history: IterationRecord[];
+  best?: BestCandidate;
+  lostLlmCalls: number;
+  specDigest: string;
+  feedback?: ImplementerFeedback;
 }
 
 export type RunPhase = 'starting' | 'implement' | 'self-test' | 'validate' | 'decide' | 'done';

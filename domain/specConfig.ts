@@ -28,6 +28,8 @@ export const factoryConfigSchema = z
     maxTurnsPerIteration: z.number().int().positive().optional(),
     maxOutputTokens: z.number().int().min(64).optional(),
     testTimeoutSeconds: z.number().positive().optional(),
+    /** Iterations per workflow execution before the run continues as new with a fresh history. */
+    iterationsPerExecution: z.number().int().positive().optional(),
     prices: z.record(z.string(), modelPriceSchema).optional(),
   })
   .strict();

@@ -229,3 +229,26 @@ test('a model the endpoint does not serve fails the run at once with the fix', a
     await twin.close();
   }
 });
+
+test('a run continues as new at iteration boundaries and carries its ledger, history and best candidate', async () => {
+  const twin = await startTwin(DEMO_SCRIPT);
+  try {
+    const handle = await startRun(t, demoInput(twin, { iterationsPerExecution: 1 }));
+    const result = await handle.result(); // follows the chain of executions
+    assert.equal(result.outcome, 'converged', result.reason);
+    assert.deepEqual(result.history.map((h) => h.iteration), [1, 2]);
+    assert.ok(result.spentUsd > result.history[0]!.spentUsd, 'the second execution kept the first one\'s spend');
+
+    const executions: string[] = [];
+    for await (const w of t.env.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) executions.push(w.status.name);
+    assert.deepEqual(executions.sort(), ['COMPLETED', 'CONTINUED_AS_NEW']);
+    // The second execution's input carries digests and figures, not the conversation or workspace.
+    const second = await handle.fetchHistory();
+    const started = payloadTexts(second.events?.[0]).join('');
+    assert.match(started, /"carried":\{"lastIteration":1/);
+    assert.doesNotMatch(started, /normalize\('NFKD'\)|You are the implementer/);
+    await replayAndRecord(handle, 'continued-as-new-second-execution');
+  } finally {
+    await twin.close();
+  }
+});

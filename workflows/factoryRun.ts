@@ -9,6 +9,9 @@ import {
   defineUpdate,
   isCancellation,
   proxyActivities,
+  continueAsNew,
+  ContinueAsNew,
+  patched,
   setHandler,
   TimeoutFailure,
   workflowInfo,
@@ -68,6 +71,10 @@ const validation = proxyActivities<ValidationActivities>({
 
 /** Below this many affordable output tokens a turn cannot do useful work. */
 const MIN_USEFUL_OUTPUT_TOKENS = 256;
+/** Iterations in one workflow execution before the run continues as new with a fresh history. */
+const ITERATIONS_PER_EXECUTION = 10;
+/** Runs recorded before continue-as-new existed kept one history for all their iterations. */
+const CONTINUE_AS_NEW_PATCH = 'continue-as-new-at-iteration-boundary';
 /** Times a failing self-test is handed back to the agent within one iteration. */
 const MAX_SELF_TEST_ROUNDS = 2;
 
@@ -76,7 +83,8 @@ type ImplementEnding = 'finished' | 'out_of_turns' | 'budget_exhausted' | 'cance
 export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResult> {
   const runId = workflowInfo().workflowId;
   const s = input.settings;
-  const ledger = new BudgetLedger({ capUsd: s.budgetUsd });
+  const carried = input.carried;
+  const ledger = new BudgetLedger(carried?.ledger ?? { capUsd: s.budgetUsd });
   let cancelRequested = false;
   const status: RunStatus = {
     runId,
@@ -84,11 +92,12 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
     phase: 'starting',
     iteration: 0,
     model: s.model,
-    spentUsd: 0,
-    capUsd: s.budgetUsd,
+    spentUsd: ledger.spentUsd,
+    capUsd: ledger.capUsd,
     threshold: s.threshold,
-    history: [],
-    lostLlmCalls: 0,
+    history: carried?.history ?? [],
+    best: carried?.best,
+    lostLlmCalls: carried?.lostLlmCalls ?? 0,
   };
   const syncLedger = (): void => {
     status.spentUsd = ledger.spentUsd;
@@ -247,9 +256,12 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
     return 'out_of_turns';
   }
   try {
-    const { specDigest } = await implementer.snapshotSpec({ specDir: input.specDir, name: s.name, testCommand: s.testCommand });
-    let feedback: ImplementerFeedback | undefined;
-    for (let iteration = 1; ; iteration++) {
+    const specDigest =
+      carried?.specDigest ??
+      (await implementer.snapshotSpec({ specDir: input.specDir, name: s.name, testCommand: s.testCommand })).specDigest;
+    let feedback = carried?.feedback;
+    const firstIteration = (carried?.lastIteration ?? 0) + 1;
+    for (let iteration = firstIteration; ; iteration++) {
       status.iteration = iteration;
       lastSelfTestPassed = false;
       const ending = await implement(iteration, specDigest, feedback);
@@ -283,8 +295,28 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
       });
       if (decision.kind === 'stop') return finish(decision.outcome);
       feedback = feedbackForImplementer(iteration, figure, report.scenarios);
+
+      // At an iteration boundary, a long run starts a fresh history carrying only digests and figures.
+      const iterationsHere = iteration - firstIteration + 1;
+      const historyFull = workflowInfo().continueAsNewSuggested || iterationsHere >= (s.iterationsPerExecution ?? ITERATIONS_PER_EXECUTION);
+      if (historyFull && patched(CONTINUE_AS_NEW_PATCH)) {
+        status.phase = 'implement';
+        await continueAsNew<typeof factoryRun>({
+          ...input,
+          carried: {
+            lastIteration: iteration,
+            ledger: ledger.snapshot(),
+            history: status.history,
+            best: status.best,
+            lostLlmCalls: status.lostLlmCalls,
+            specDigest,
+            feedback,
+          },
+        });
+      }
     }
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
     if (isCancellation(err)) return finish('cancelled', 'cancelled through Temporal');
     return finish('failed', failureReason(err));
   }

@@ -1,21 +1,9 @@
 // What of a validation may reach the implementer: the satisfaction figure and the feedback
 // sentences the holdout's author wrote for failing scenarios. Nothing else: no scenario id,
 // command, file or output. This function is the only path from validation to the implementer.
-import type { SatisfactionFigure } from '../domain/run';
+import type { ImplementerFeedback, SatisfactionFigure, ScenarioVerdict } from '../domain/run';
 
-export interface ScenarioVerdict {
-  id: string;
-  weight: number;
-  passed: number;
-  total: number;
-  feedback?: string;
-}
-
-export interface ImplementerFeedback {
-  previousIteration: number;
-  satisfaction: SatisfactionFigure;
-  sentences: string[];
-}
+export type { ImplementerFeedback, ScenarioVerdict };
 
 export function feedbackForImplementer(
   previousIteration: number,
