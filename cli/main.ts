@@ -25,7 +25,7 @@ const USAGE = `usage:
   factory export ID DIR
   factory cancel ID
   factory budget ID USD                         raise (or lower) the cap of a live run
-  factory worker                                serve the factory's task queues
+  factory worker [--only implementer|validation]  serve the factory's task queues (both by default)
   factory server                                the embedded Temporal dev server, in the foreground
   factory stop                                  stop the embedded server and background worker`;
 
@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'budget':
         return await budget(rest);
       case 'worker':
-        return await worker();
+        return await worker(rest);
       case 'server':
         return await runServerInForeground(factoryPaths(), err);
       case 'stop':
@@ -276,10 +276,16 @@ async function budget(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function worker(): Promise<number> {
+async function worker(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { only: { type: 'string' } } });
+  if (values.only !== undefined && values.only !== 'implementer' && values.only !== 'validation') {
+    throw new UsageError(`--only takes "implementer" or "validation", got "${values.only}"`);
+  }
+  const queues = { implementer: values.only !== 'validation', validation: values.only !== 'implementer' };
   const target = await temporalTarget(err);
-  err(`worker serving ${TASK_QUEUES.implementer} and ${TASK_QUEUES.validation} on ${target.address}`);
-  await runWorkersForever(target);
+  const served = [queues.implementer && TASK_QUEUES.implementer, queues.validation && TASK_QUEUES.validation].filter(Boolean);
+  err(`worker serving ${served.join(' and ')} on ${target.address}`);
+  await runWorkersForever(target, queues);
   return 0;
 }
 

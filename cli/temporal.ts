@@ -58,10 +58,10 @@ export async function withInProcessWorkers<T>(target: TemporalTarget, untilDone:
 }
 
 /** Runs the workers until SIGINT/SIGTERM: `factory worker`. */
-export async function runWorkersForever(target: TemporalTarget): Promise<void> {
+export async function runWorkersForever(target: TemporalTarget, queues?: { implementer: boolean; validation: boolean }): Promise<void> {
   quietRuntime();
   const connection = await NativeConnection.connect({ address: target.address });
-  const workers = await createFactoryWorkers({ connection, namespace: target.namespace, home: target.paths.home });
+  const workers = await createFactoryWorkers({ connection, namespace: target.namespace, home: target.paths.home, queues });
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop());

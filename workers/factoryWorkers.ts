@@ -13,8 +13,9 @@ export interface FactoryWorkersOptions {
   llm?: LlmClientConfig;
   /** A prebuilt workflow bundle (tests share one); built on first use otherwise. */
   workflowBundle?: WorkflowBundleWithSourceMap;
-  /** Serve the validation queue too (the embedded default). A split deployment runs it apart. */
-  withValidation?: boolean;
+  /** Which task queues to serve: both in the embedded default; a split deployment runs validation
+   * on the only machine that holds the holdout, and the implementer side elsewhere. */
+  queues?: { implementer: boolean; validation: boolean };
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -36,16 +37,20 @@ const quietBundlerLogger = {
 export async function createFactoryWorkers(options: FactoryWorkersOptions): Promise<Worker[]> {
   const deps = activityDeps(options.home);
   const namespace = options.namespace ?? 'default';
-  const workers = [
-    await Worker.create({
-      connection: options.connection,
-      namespace,
-      taskQueue: TASK_QUEUES.implementer,
-      workflowBundle: options.workflowBundle ?? (await factoryWorkflowBundle()),
-      activities: createImplementerActivities(deps, options.llm),
-    }),
-  ];
-  if (options.withValidation ?? true) {
+  const queues = options.queues ?? { implementer: true, validation: true };
+  const workers: Worker[] = [];
+  if (queues.implementer) {
+    workers.push(
+      await Worker.create({
+        connection: options.connection,
+        namespace,
+        taskQueue: TASK_QUEUES.implementer,
+        workflowBundle: options.workflowBundle ?? (await factoryWorkflowBundle()),
+        activities: createImplementerActivities(deps, options.llm),
+      }),
+    );
+  }
+  if (queues.validation) {
     workers.push(
       await Worker.create({
         connection: options.connection,
