@@ -22,6 +22,7 @@ const USAGE = `usage:
   factory run --spec DIR --holdout DIR [--model M] [--budget-usd N] [--threshold X]
               [--max-iterations N] [--base-url URL] [--json] [--detach] [--worker]
   factory status ID [--json]
+  factory list [--json]                         the runs on this Temporal server, newest first
   factory export ID DIR
   factory cancel ID
   factory budget ID USD                         raise (or lower) the cap of a live run
@@ -51,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
         return await run(rest);
       case 'status':
         return await status(rest);
+      case 'list':
+        return await list(rest);
       case 'export':
         return await exportRun(rest);
       case 'cancel':
@@ -233,6 +236,26 @@ async function status(argv: string[]): Promise<number> {
     for (const h of s.history) out(iterationLine(h));
     for (const line of summaryLines(s).slice(1)) out(line);
   }
+  return 0;
+}
+
+async function list(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } } });
+  const client = await temporalClient(await temporalTarget(err));
+  const runs: Array<{ runId: string; status: string; startedAt: string }> = [];
+  // Continued executions share their run id: the newest execution speaks for the run.
+  for await (const w of client.workflow.list({ query: `WorkflowType = 'factoryRun'` })) {
+    if (runs.some((r) => r.runId === w.workflowId)) continue;
+    // A finished run's state is its factory outcome (converged, budget_exhausted…), read from its result.
+    const state =
+      w.status.name === 'COMPLETED'
+        ? (await client.workflow.getHandle<typeof factoryRun>(w.workflowId).result()).outcome
+        : w.status.name.toLowerCase();
+    runs.push({ runId: w.workflowId, status: state, startedAt: w.startTime.toISOString() });
+  }
+  if (values.json) out(JSON.stringify({ runs }));
+  else if (!runs.length) out('no runs yet: start one with "factory run" or "factory demo"');
+  else for (const r of runs) out(`${r.runId}  ${r.status.padEnd(16)}  started ${r.startedAt}`);
   return 0;
 }
 

@@ -96,6 +96,10 @@ test('an unseen spec converges after two iterations, and its export passes the h
   assert.equal(late.code, 1);
   assert.match(late.stderr, /has already ended \(converged\): only a live run can be changed/);
 
+  const listed = factory(['list', '--json']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.ok(jsonLine(listed.stdout).runs.some((r: { runId: string; status: string }) => r.runId === result.runId && r.status === 'converged'));
+
   const dir = path.join(home, 'export-roman');
   const exported = factory(['export', result.runId, dir]);
   assert.equal(exported.code, 0, exported.stderr);
