@@ -86,25 +86,21 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
   const carried = input.carried;
   const ledger = new BudgetLedger(carried?.ledger ?? { capUsd: s.budgetUsd });
   let cancelRequested = false;
-  const status: RunStatus = {
+  // Spend and cap live in the ledger alone; a status snapshot reads them from there.
+  const status: Omit<RunStatus, 'spentUsd' | 'capUsd'> = {
     runId,
     name: s.name,
     phase: 'starting',
     iteration: 0,
     model: s.model,
-    spentUsd: ledger.spentUsd,
-    capUsd: ledger.capUsd,
     threshold: s.threshold,
     history: carried?.history ?? [],
     best: carried?.best,
     lostLlmCalls: carried?.lostLlmCalls ?? 0,
   };
-  const syncLedger = (): void => {
-    status.spentUsd = ledger.spentUsd;
-    status.capUsd = ledger.capUsd;
-  };
+  const currentStatus = (): RunStatus => ({ ...status, spentUsd: ledger.spentUsd, capUsd: ledger.capUsd });
 
-  setHandler(statusQuery, () => status);
+  setHandler(statusQuery, currentStatus);
   setHandler(cancelSignal, (reason) => {
     cancelRequested = true;
     status.reason ??= reason ? `cancelled: ${reason}` : 'cancelled by the user';
@@ -113,8 +109,7 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
     setBudgetUpdate,
     (capUsd) => {
       ledger.setCap(capUsd);
-      syncLedger();
-      return status;
+      return currentStatus();
     },
     {
       validator: (capUsd) => {
@@ -131,8 +126,7 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
     status.phase = 'done';
     status.outcome = outcome;
     if (reason) status.reason = reason;
-    syncLedger();
-    return { ...status, outcome };
+    return { ...currentStatus(), outcome };
   };
 
   let price: ModelPrice;
@@ -196,17 +190,14 @@ export async function factoryRun(input: FactoryRunInput): Promise<FactoryRunResu
           ledger.settleAtReservation(reservationId);
           status.lostLlmCalls += lost - acknowledgedLostCalls;
           acknowledgedLostCalls = lost;
-          syncLedger();
           continue;
         }
         // A call that timed out or was cancelled may have been sent and paid: count its worst case.
         if (mayHaveBeenSent(err)) ledger.settleAtReservation(reservationId);
         else ledger.release(reservationId);
-        syncLedger();
         throw err;
       }
       const costUsd = ledger.settle(reservationId, price, answer.usage);
-      syncLedger();
       if (costUsd > reserved.reservation.amountUsd * (1 + 1e-9)) {
         // Only an endpoint that ignores max_completion_tokens (or miscounts) gets here: stop paying it.
         throw ApplicationFailure.nonRetryable(
