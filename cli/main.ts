@@ -135,7 +135,7 @@ function report(r: FactoryRunResult & { exportedTo?: string }, json: boolean): n
   if (json) out(resultJson(r));
   else {
     for (const line of summaryLines(r)) out(line);
-    if (r.exportedTo) out(`converged code: ${r.exportedTo}`);
+    if (r.exportedTo) out(`${r.outcome === 'converged' ? 'converged code' : "the best candidate's code"}: ${r.exportedTo}`);
   }
   return exitCodeFor(r);
 }
