@@ -49,11 +49,15 @@ const descriptions: Record<ToolName, string> = {
   finish: 'Call when the implementation is complete and your own tests pass.',
 };
 
+let definitions: ChatCompletionFunctionTool[] | undefined;
+
+/** The tools as the model sees them; built once, since every turn sends (and measures) the same. */
 export function toolDefinitions(): ChatCompletionFunctionTool[] {
-  return (Object.keys(toolSchemas) as ToolName[]).map((name) => {
+  definitions ??= (Object.keys(toolSchemas) as ToolName[]).map((name) => {
     const { $schema: _ignored, ...parameters } = z.toJSONSchema(toolSchemas[name], { io: 'input' }) as Record<string, unknown>;
     return { type: 'function', function: { name, description: descriptions[name], parameters } };
   });
+  return definitions;
 }
 
 export interface ToolOutcome {
